@@ -1,0 +1,97 @@
+// Repository: the storage port. A backend (SQLite, PostgreSQL) implements it;
+// the service (orders.hpp) is written against it alone. Implementations are
+// safe for concurrent use from many threads. Expected outcomes come back as
+// Result (NotFound when a record is absent for the account); storage
+// failures are Unavailable or Storage. Nothing here throws.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orderstate/order.hpp"
+#include "orderstate/result.hpp"
+
+namespace orderstate {
+
+struct OrderFilter {
+  std::optional<OrderStatus> status;
+  std::optional<std::string> symbol;       // matched case-insensitively
+  std::optional<std::int64_t> before_seq;  // only orders older than this
+  int limit = 100;                         // REQUIRES: 1 <= limit
+};
+
+// The operations a unit of work may run inside one write transaction. Every
+// lookup is scoped by account: another account's record is NotFound. Only
+// valid during the Repository::write call that handed it out.
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+
+  // The next value of the shared ID counter (>= 1, never reused).
+  virtual Result<std::int64_t> next_sequence() = 0;
+  virtual Result<void> insert(const OrderRecord& order, const PositionRecord& position) = 0;
+
+  virtual Result<OrderRecord> find_order(std::string_view account, std::string_view order_id) = 0;
+  virtual Result<OrderRecord> find_order_by_client_id(std::string_view account,
+                                                      std::string_view client_order_id) = 0;
+  virtual Result<PositionRecord> find_position(std::string_view account,
+                                               std::string_view position_id) = 0;
+  // The account's positions in `status`, of `symbol` when given, oldest
+  // first, at most `limit` of them when given.
+  virtual Result<std::vector<PositionRecord>> positions_in(std::string_view account,
+                                                           PositionStatus status,
+                                                           const std::optional<std::string>& symbol,
+                                                           std::optional<int> limit) = 0;
+  // The account's orders in any of `statuses`, of `symbol` when given, oldest first.
+  virtual Result<std::vector<OrderRecord>> orders_in(std::string_view account,
+                                                     std::span<const OrderStatus> statuses,
+                                                     const std::optional<std::string>& symbol) = 0;
+
+  // Compare-and-set: moves the order to `to` (stamping `at`) only if it is
+  // still in `from`. Returns whether it changed (exactly one row).
+  virtual Result<bool> set_order_status(std::string_view order_id, OrderStatus from,
+                                        OrderStatus to, std::string_view at) = 0;
+  // The same for a position; `entry_price`, when given, replaces the price.
+  virtual Result<bool> set_position_status(std::string_view position_id, PositionStatus from,
+                                           PositionStatus to, std::string_view at,
+                                           const std::optional<std::string>& entry_price) = 0;
+  virtual Result<void> append_event(const OrderEvent& event) = 0;
+};
+
+class Repository {
+ public:
+  // A unit of work. Returning an error undoes everything the unit did.
+  using Work = std::function<Result<void>(WriteTx&)>;
+
+  virtual ~Repository() = default;
+
+  // Runs `work` in a write transaction, alone or batched with concurrent
+  // units (each in its own savepoint: one unit's failure undoes only itself).
+  // Returns only after the transaction holding the unit has committed at the
+  // backend's configured durability; on a commit failure every unit of the
+  // batch gets the error and none of their effects remain.
+  virtual Result<void> write(const Work& work) = 0;
+
+  // Reads see committed data only.
+  virtual Result<OrderRecord> get_order(std::string_view account, std::string_view order_id) = 0;
+  virtual Result<std::vector<OrderRecord>> list_orders(std::string_view account,
+                                                       const OrderFilter& filter) = 0;
+  // The journal of one order, oldest first; NotFound if the order is not the account's.
+  virtual Result<std::vector<OrderEvent>> order_events(std::string_view account,
+                                                       std::string_view order_id) = 0;
+  virtual Result<PositionRecord> get_position(std::string_view account,
+                                              std::string_view position_id) = 0;
+  // The account's positions (in `status` when given), oldest first.
+  virtual Result<std::vector<PositionRecord>> list_positions(
+      std::string_view account, std::optional<PositionStatus> status) = 0;
+
+  // Ok when the store answers a trivial query.
+  virtual Result<void> ping() = 0;
+};
+
+}  // namespace orderstate

@@ -1,0 +1,64 @@
+#include "orderstate/clock.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace orderstate {
+namespace {
+
+struct Civil {
+  int year, month, day, hour, minute, second;
+};
+
+// Howard Hinnant's days-from-civil algorithm, inverted.
+Civil to_civil(std::int64_t t) {
+  std::int64_t days = t / 86400;
+  std::int64_t rem = t % 86400;
+  if (rem < 0) rem += 86400, --days;
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t doe = days - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  const int year = static_cast<int>(yoe + era * 400 + (month <= 2));
+  return {year, month, day, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+          static_cast<int>(rem % 60)};
+}
+
+}  // namespace
+
+std::int64_t SystemClock::now() const {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t unix_seconds(int year, int month, int day, int hour, int minute, int second) {
+  const std::int64_t y = year - (month <= 2);
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = era * 146097 + doe - 719468;
+  return days * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+std::string format_rfc3339(std::int64_t t) {
+  const Civil c = to_civil(t);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
+                c.minute, c.second);
+  return buf;
+}
+
+std::string format_compact(std::int64_t t) {
+  const Civil c = to_civil(t);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d", c.year, c.month, c.day, c.hour,
+                c.minute, c.second);
+  return buf;
+}
+
+}  // namespace orderstate

@@ -1,0 +1,291 @@
+#include "orderstate/orders.hpp"
+
+#include "orderstate/decimal.hpp"
+#include "orderstate/ids.hpp"
+#include "orderstate/state_machine.hpp"
+
+namespace orderstate {
+namespace {
+
+bool is_printable(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// Exchange, symbol, client_order_id: 1..kMaxTextLength printable bytes.
+Result<void> check_text(std::string_view what, std::string_view value) {
+  if (value.empty() || value.size() > kMaxTextLength || !is_printable(value) ||
+      value.find_first_not_of(' ') == std::string_view::npos) {
+    return invalid_argument(std::string(what) + " must be 1 to 64 printable characters");
+  }
+  return Ok{};
+}
+
+Result<void> check_account(std::string_view account) {
+  if (account.empty()) return invalid_argument("account is required");
+  return Ok{};
+}
+
+Result<void> check_id(IdKind kind, std::string_view id) {
+  if (!parse_id(kind, id)) {
+    return invalid_argument(kind == IdKind::Order ? "malformed order id" : "malformed position id");
+  }
+  return Ok{};
+}
+
+Result<void> check_symbol(const std::optional<std::string>& symbol) {
+  return symbol ? check_text("symbol", *symbol) : Result<void>(Ok{});
+}
+
+// Applies `action` to `order` inside a unit of work: asks the state machine,
+// then moves the order (compare-and-set on the status just read), its
+// position, and journals the transition. `order` is updated in place; the
+// transition taken comes back.
+Result<Transition> apply(WriteTx& tx, OrderRecord& order, Action action, const std::string& at,
+                   const char* reason, const std::optional<std::string>& entry_price = {}) {
+  const auto step = next(order.status, action);
+  if (!step) return not_open("order is not open");
+  auto moved = tx.set_order_status(order.order_id, order.status, step->order_to, at);
+  if (!moved.ok()) return moved.error();
+  // We hold the write lock and just read the row: a miss means a broken store.
+  if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
+  if (step->position_to || entry_price) {
+    const PositionStatus from = step->position_from.value_or(PositionStatus::Open);
+    auto pos = tx.set_position_status(order.position_id, from, step->position_to.value_or(from),
+                                      at, entry_price);
+    if (!pos.ok()) return pos.error();
+    if (!*pos) return storage_error("position not in expected state: " + order.position_id);
+  }
+  auto logged = tx.append_event({order.order_id, order.status, step->order_to, at, reason});
+  if (!logged.ok()) return logged.error();
+  order.status = step->order_to;
+  order.updated_at = at;
+  return *step;
+}
+
+// Liquidates `position` (and its order) inside a unit of work.
+Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord& position,
+                           const std::string& at, const char* reason) {
+  auto order = tx.find_order(account, position.order_id);
+  if (!order.ok()) return order.error();
+  auto step = apply(tx, *order, Action::Liquidate, at, reason);
+  if (!step.ok()) return step.error();
+  position.status = step->position_to.value_or(position.status);
+  position.updated_at = at;
+  return Ok{};
+}
+
+}  // namespace
+
+Result<Placed> Orders::place(std::string_view account, const PlaceRequest& r) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_text("exchange", r.exchange); !ok) return ok.error();
+  if (auto ok = check_text("symbol", r.symbol); !ok) return ok.error();
+  if (r.client_order_id) {
+    if (auto ok = check_text("client_order_id", *r.client_order_id); !ok) return ok.error();
+  }
+  const auto amount = Decimal::parse(r.amount);
+  if (!amount) return invalid_argument("amount must be a decimal number");
+  if (!amount->is_positive()) return invalid_argument(kAmountNotPositive);
+  const auto side = parse_side_input(r.side);
+  if (!side) return invalid_argument(kBadSide);
+  const auto type = parse_order_type_input(r.type);
+  if (!type) return invalid_argument(kBadType);
+  const auto price = r.price.empty() ? std::optional<Decimal>(Decimal()) : Decimal::parse(r.price);
+  if (!price) return invalid_argument("price must be a decimal number");
+  if (*type == OrderType::Limit && !price->is_positive()) {
+    return invalid_argument(kLimitPriceNotPositive);
+  }
+  if (price->is_negative()) return invalid_argument("price must not be negative");
+
+  Placed placed;
+  const std::int64_t now = clock_.now();
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    if (r.client_order_id) {
+      auto existing = tx.find_order_by_client_id(account, *r.client_order_id);
+      if (existing.ok()) {
+        auto position = tx.find_position(account, existing->position_id);
+        if (!position.ok()) return position.error();
+        placed = {std::move(existing).value(), std::move(position).value(), true};
+        return Ok{};
+      }
+      if (existing.code() != Errc::NotFound) return existing.error();
+    }
+    auto seq = tx.next_sequence();
+    if (!seq.ok()) return seq.error();
+    const std::string at = format_rfc3339(now);
+    OrderRecord& o = placed.order;
+    o = {format_id(IdKind::Order, now, *seq), format_id(IdKind::Position, now, *seq),
+         std::string(account), r.client_order_id, r.exchange, r.symbol, *side, *type,
+         amount->text(), price->text(), OrderStatus::Open, at, at};
+    placed.position = {o.position_id, o.order_id, o.account_id, o.exchange, o.symbol, o.side,
+                       o.amount, o.price, PositionStatus::Open, at, at};
+    placed.replayed = false;
+    if (auto ok = tx.insert(o, placed.position); !ok) return ok;
+    return tx.append_event({o.order_id, std::nullopt, OrderStatus::Open, at, "place"});
+  });
+  if (!written.ok()) return written.error();
+  return placed;
+}
+
+Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view order_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  std::optional<OrderRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto order = tx.find_order(account, order_id);
+    if (!order.ok()) return order.error();
+    if (auto ok = apply(tx, *order, Action::Cancel, at, "cancel"); !ok) return ok.error();
+    out = std::move(order).value();
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return std::move(*out);
+}
+
+Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
+                                                    const std::optional<std::string>& symbol) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_symbol(symbol); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  std::vector<OrderRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto orders = tx.orders_in(account, allowed_from(Action::Cancel), symbol);
+    if (!orders.ok()) return orders.error();
+    for (OrderRecord& order : *orders) {
+      if (auto ok = apply(tx, order, Action::Cancel, at, "cancel_all"); !ok) return ok.error();
+    }
+    out = std::move(orders).value();
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<OrderRecord> Orders::fill(std::string_view account, std::string_view order_id,
+                                 const std::optional<std::string>& price) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  if (price) {
+    const auto p = Decimal::parse(*price);
+    if (!p || !p->is_positive()) return invalid_argument("fill price must be greater than zero");
+  }
+  const std::string at = format_rfc3339(clock_.now());
+  std::optional<OrderRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto order = tx.find_order(account, order_id);
+    if (!order.ok()) return order.error();
+    if (auto ok = apply(tx, *order, Action::Fill, at, "fill", price); !ok) return ok.error();
+    out = std::move(order).value();
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return std::move(*out);
+}
+
+Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_view position_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Position, position_id); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  std::optional<PositionRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto position = tx.find_position(account, position_id);
+    if (!position.ok()) return position.error();
+    if (auto ok = liquidate_one(tx, account, *position, at, "liquidate"); !ok) return ok;
+    out = std::move(position).value();
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return std::move(*out);
+}
+
+Result<PositionRecord> Orders::liquidate_symbol(std::string_view account,
+                                                std::string_view symbol) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_text("symbol", symbol); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  const std::optional<std::string> wanted{std::string(symbol)};
+  std::optional<PositionRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto oldest = tx.positions_in(account, PositionStatus::Open, wanted, 1);
+    if (!oldest.ok()) return oldest.error();
+    if (oldest->empty()) return not_found("open position not found");
+    PositionRecord& position = oldest->front();
+    if (auto ok = liquidate_one(tx, account, position, at, "liquidate"); !ok) return ok;
+    out = std::move(position);
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return std::move(*out);
+}
+
+Result<std::vector<PositionRecord>> Orders::liquidate_all(
+    std::string_view account, const std::optional<std::string>& symbol) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_symbol(symbol); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  std::vector<PositionRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto open = tx.positions_in(account, PositionStatus::Open, symbol, std::nullopt);
+    if (!open.ok()) return open.error();
+    for (PositionRecord& position : *open) {
+      if (auto ok = liquidate_one(tx, account, position, at, "liquidate_all"); !ok) return ok;
+    }
+    out = std::move(open).value();
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<OrderRecord> Orders::get_order(std::string_view account, std::string_view order_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  return repo_.get_order(account, order_id);
+}
+
+Result<OrderPage> Orders::list_orders(std::string_view account, const OrderQuery& query) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_symbol(query.symbol); !ok) return ok.error();
+  if (query.limit < 1 || query.limit > kMaxListLimit) {
+    return invalid_argument("limit must be between 1 and 1000");
+  }
+  OrderFilter filter{query.status, query.symbol, std::nullopt, query.limit};
+  if (query.cursor) {
+    const auto parts = parse_id(IdKind::Order, *query.cursor);
+    if (!parts) return invalid_argument("malformed cursor");
+    filter.before_seq = parts->seq;
+  }
+  auto orders = repo_.list_orders(account, filter);
+  if (!orders.ok()) return orders.error();
+  OrderPage page{std::move(orders).value(), std::nullopt};
+  if (static_cast<int>(page.orders.size()) == query.limit) {
+    page.next_cursor = page.orders.back().order_id;
+  }
+  return page;
+}
+
+Result<std::vector<OrderEvent>> Orders::history(std::string_view account,
+                                                std::string_view order_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  return repo_.order_events(account, order_id);
+}
+
+Result<PositionRecord> Orders::get_position(std::string_view account,
+                                            std::string_view position_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Position, position_id); !ok) return ok.error();
+  return repo_.get_position(account, position_id);
+}
+
+Result<std::vector<PositionRecord>> Orders::list_positions(std::string_view account,
+                                                           std::optional<PositionStatus> status) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  return repo_.list_positions(account, status);
+}
+
+}  // namespace orderstate

@@ -1,0 +1,180 @@
+#include "sqlite_queries.hpp"
+
+#include <limits>
+
+#include "orderstate/ids.hpp"
+
+namespace orderstate::sqlite {
+namespace {
+
+const std::string kSelectOrder = std::string("SELECT ") + kOrderColumns + " FROM orders ";
+const std::string kSelectPosition = std::string("SELECT ") + kPositionColumns + " FROM positions ";
+
+// The sequence inside an ID: the rowid of both the order and its position.
+std::optional<std::int64_t> seq_of(IdKind kind, std::string_view id) {
+  const auto parts = parse_id(kind, id);
+  if (!parts) return std::nullopt;
+  return parts->seq;
+}
+
+template <typename T, typename Read>
+std::vector<T> read_all(Query& q, Read read) {
+  std::vector<T> out;
+  while (q.step()) out.push_back(read(q.statement()));
+  return out;
+}
+
+}  // namespace
+
+std::int64_t next_sequence(Connection& c) {
+  Query q = c.query("UPDATE id_sequence SET value = value + 1 WHERE name = 'order' RETURNING value");
+  if (!q.step()) throw SQLite::Exception("id_sequence row missing");
+  return q.statement().getColumn(0).getInt64();
+}
+
+void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
+  const auto seq = seq_of(IdKind::Order, o.order_id);
+  if (!seq) throw SQLite::Exception("malformed order id on insert");
+  Query order = c.query(
+      "INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, exchange, "
+      "symbol, side, type, amount, price, status, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  order.integer(1, *seq).text(2, o.order_id).text(3, o.position_id).text(4, o.account_id);
+  order.opt_text(5, o.client_order_id).text(6, o.exchange).text(7, o.symbol);
+  order.text(8, to_string(o.side)).text(9, to_string(o.type)).text(10, o.amount);
+  order.text(11, o.price).text(12, to_string(o.status)).text(13, o.created_at);
+  order.text(14, o.updated_at).exec();
+  Query position = c.query(
+      "INSERT INTO positions (seq, position_id, order_id, account_id, exchange, symbol, side, "
+      "size, entry_price, status, opened_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  position.integer(1, *seq).text(2, p.position_id).text(3, p.order_id).text(4, p.account_id);
+  position.text(5, p.exchange).text(6, p.symbol).text(7, to_string(p.side)).text(8, p.size);
+  position.text(9, p.entry_price).text(10, to_string(p.status)).text(11, p.opened_at);
+  position.text(12, p.updated_at).exec();
+}
+
+Result<OrderRecord> find_order(Connection& c, std::string_view account, std::string_view order_id) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return not_found("order not found");
+  static const std::string sql = kSelectOrder + "WHERE seq = ?1 AND order_id = ?2 AND account_id = ?3";
+  Query q = c.query(sql);
+  q.integer(1, *seq).text(2, order_id).text(3, account);
+  if (!q.step()) return not_found("order not found");
+  return read_order(q.statement());
+}
+
+Result<OrderRecord> find_order_by_client_id(Connection& c, std::string_view account,
+                                            std::string_view client_order_id) {
+  static const std::string sql = kSelectOrder + "WHERE account_id = ?1 AND client_order_id = ?2";
+  Query q = c.query(sql);
+  q.text(1, account).text(2, client_order_id);
+  if (!q.step()) return not_found("order not found");
+  return read_order(q.statement());
+}
+
+Result<PositionRecord> find_position(Connection& c, std::string_view account,
+                                     std::string_view position_id) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return not_found("position not found");
+  static const std::string sql =
+      kSelectPosition + "WHERE seq = ?1 AND position_id = ?2 AND account_id = ?3";
+  Query q = c.query(sql);
+  q.integer(1, *seq).text(2, position_id).text(3, account);
+  if (!q.step()) return not_found("position not found");
+  return read_position(q.statement());
+}
+
+std::vector<PositionRecord> positions_in(Connection& c, std::string_view account,
+                                         std::optional<PositionStatus> status,
+                                         const std::optional<std::string>& symbol,
+                                         std::optional<int> limit) {
+  std::string sql = kSelectPosition + "WHERE account_id = ?1";
+  if (status) sql += " AND status = ?2";
+  if (symbol) sql += " AND symbol = ?3";
+  sql += " ORDER BY seq LIMIT ?4";
+  Query q = c.query(sql);
+  q.text(1, account);
+  if (status) q.text(2, to_string(*status));
+  if (symbol) q.text(3, *symbol);
+  q.integer(4, limit.value_or(-1));
+  return read_all<PositionRecord>(q, read_position);
+}
+
+std::vector<OrderRecord> orders_in(Connection& c, std::string_view account,
+                                   std::span<const OrderStatus> statuses,
+                                   const std::optional<std::string>& symbol) {
+  std::string sql = kSelectOrder + "WHERE account_id = ?1 AND status IN (";
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    sql += (i ? ", ?" : "?") + std::to_string(i + 3);
+  }
+  sql += symbol ? ") AND symbol = ?2 ORDER BY seq" : ") ORDER BY seq";
+  Query q = c.query(sql);
+  q.text(1, account);
+  if (symbol) q.text(2, *symbol);
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    q.text(static_cast<int>(i + 3), to_string(statuses[i]));
+  }
+  return read_all<OrderRecord>(q, read_order);
+}
+
+std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
+                                     const OrderFilter& f) {
+  std::string sql = kSelectOrder + "WHERE account_id = ?1 AND seq < ?2";
+  if (f.status) sql += " AND status = ?3";
+  if (f.symbol) sql += " AND symbol = ?4";
+  sql += " ORDER BY seq DESC LIMIT ?5";
+  Query q = c.query(sql);
+  q.text(1, account).integer(2, f.before_seq.value_or(std::numeric_limits<std::int64_t>::max()));
+  if (f.status) q.text(3, to_string(*f.status));
+  if (f.symbol) q.text(4, *f.symbol);
+  q.integer(5, f.limit);
+  return read_all<OrderRecord>(q, read_order);
+}
+
+Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
+                                             std::string_view order_id) {
+  auto order = find_order(c, account, order_id);
+  if (!order.ok()) return order.error();
+  Query q = c.query(std::string("SELECT ") + kEventColumns +
+                    " FROM order_events WHERE order_seq = ?1 ORDER BY id");
+  q.integer(1, *seq_of(IdKind::Order, order_id));
+  return read_all<OrderEvent>(q, read_event);
+}
+
+bool set_order_status(Connection& c, std::string_view order_id, OrderStatus from, OrderStatus to,
+                      std::string_view at) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return false;
+  Query q = c.query(
+      "UPDATE orders SET status = ?1, updated_at = ?2 "
+      "WHERE seq = ?3 AND order_id = ?4 AND status = ?5");
+  q.text(1, to_string(to)).text(2, at).integer(3, *seq).text(4, order_id).text(5, to_string(from));
+  return q.exec() == 1;
+}
+
+bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
+                         PositionStatus to, std::string_view at,
+                         const std::optional<std::string>& entry_price) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return false;
+  Query q = c.query(
+      "UPDATE positions SET status = ?1, updated_at = ?2, entry_price = coalesce(?3, entry_price) "
+      "WHERE seq = ?4 AND position_id = ?5 AND status = ?6");
+  q.text(1, to_string(to)).text(2, at).opt_text(3, entry_price).integer(4, *seq);
+  q.text(5, position_id).text(6, to_string(from));
+  return q.exec() == 1;
+}
+
+void append_event(Connection& c, const OrderEvent& e) {
+  const auto seq = seq_of(IdKind::Order, e.order_id);
+  if (!seq) throw SQLite::Exception("malformed order id in event");
+  Query q = c.query(
+      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  q.integer(1, *seq).text(2, e.order_id);
+  if (e.from) q.text(3, to_string(*e.from));
+  q.text(4, to_string(e.to)).text(5, e.at).text(6, e.reason).exec();
+}
+
+}  // namespace orderstate::sqlite

@@ -1,0 +1,270 @@
+#include "orderstate/sqlite_repository.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "sqlite_queries.hpp"
+
+namespace orderstate {
+namespace {
+
+using sqlite::Connection;
+using sqlite::guarded;
+
+// WriteTx over the writer connection, valid for one batch.
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(Connection& c) : c_(c) {}
+
+  Result<std::int64_t> next_sequence() override {
+    return guarded([&]() -> Result<std::int64_t> { return sqlite::next_sequence(c_); });
+  }
+  Result<void> insert(const OrderRecord& o, const PositionRecord& p) override {
+    return guarded([&]() -> Result<void> { return sqlite::insert(c_, o, p), Ok{}; });
+  }
+  Result<OrderRecord> find_order(std::string_view account, std::string_view id) override {
+    return guarded([&] { return sqlite::find_order(c_, account, id); });
+  }
+  Result<OrderRecord> find_order_by_client_id(std::string_view account,
+                                              std::string_view client_order_id) override {
+    return guarded([&] { return sqlite::find_order_by_client_id(c_, account, client_order_id); });
+  }
+  Result<PositionRecord> find_position(std::string_view account, std::string_view id) override {
+    return guarded([&] { return sqlite::find_position(c_, account, id); });
+  }
+  Result<std::vector<PositionRecord>> positions_in(std::string_view account, PositionStatus status,
+                                                   const std::optional<std::string>& symbol,
+                                                   std::optional<int> limit) override {
+    return guarded([&]() -> Result<std::vector<PositionRecord>> {
+      return sqlite::positions_in(c_, account, status, symbol, limit);
+    });
+  }
+  Result<std::vector<OrderRecord>> orders_in(std::string_view account,
+                                             std::span<const OrderStatus> statuses,
+                                             const std::optional<std::string>& symbol) override {
+    return guarded([&]() -> Result<std::vector<OrderRecord>> {
+      return sqlite::orders_in(c_, account, statuses, symbol);
+    });
+  }
+  Result<bool> set_order_status(std::string_view id, OrderStatus from, OrderStatus to,
+                                std::string_view at) override {
+    return guarded([&]() -> Result<bool> { return sqlite::set_order_status(c_, id, from, to, at); });
+  }
+  Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
+                                   std::string_view at,
+                                   const std::optional<std::string>& entry_price) override {
+    return guarded([&]() -> Result<bool> {
+      return sqlite::set_position_status(c_, id, from, to, at, entry_price);
+    });
+  }
+  Result<void> append_event(const OrderEvent& e) override {
+    return guarded([&]() -> Result<void> { return sqlite::append_event(c_, e), Ok{}; });
+  }
+
+ private:
+  Connection& c_;
+};
+
+// One caller's unit of work waiting for a batch.
+struct Pending {
+  const Repository::Work* work;
+  std::optional<Result<void>> result;
+  bool done = false;
+};
+
+}  // namespace
+
+const char* to_string(Durability d) { return d == Durability::Full ? "full" : "normal"; }
+
+struct SqliteRepository::Impl {
+  SqliteOptions options;
+  bool in_memory = false;
+
+  // The writer connection. Held by the batch leader (and, for ":memory:",
+  // by readers, who share it).
+  std::mutex writer_mu;
+  std::unique_ptr<Connection> writer;  // GUARDED_BY(writer_mu)
+
+  // Group commit: callers queue; one leader at a time drains the queue.
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<Pending*> queue;  // GUARDED_BY(queue_mu)
+  bool leader_active = false;  // GUARDED_BY(queue_mu)
+
+  // Idle read connections (file databases only).
+  std::mutex readers_mu;
+  std::vector<std::unique_ptr<Connection>> readers;  // GUARDED_BY(readers_mu)
+
+  Result<void> write(const Work& work);
+  void run_batch(std::vector<Pending*>& batch);
+  template <typename Fn>
+  auto read(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+};
+
+Result<void> SqliteRepository::Impl::write(const Work& work) {
+  Pending me{&work, std::nullopt};
+  std::unique_lock lock(queue_mu);
+  queue.push_back(&me);
+  while (!me.done) {
+    if (leader_active) {
+      queue_cv.wait(lock);
+      continue;
+    }
+    leader_active = true;
+    const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(options.max_batch));
+    std::vector<Pending*> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    run_batch(batch);
+    lock.lock();
+    for (Pending* p : batch) p->done = true;
+    leader_active = false;
+    queue_cv.notify_all();
+  }
+  return std::move(*me.result);
+}
+
+// Runs every unit of `batch` in one IMMEDIATE transaction, each in its own
+// savepoint when there are several, then commits once. A unit's outcome is
+// only final once the commit succeeded: if the transaction is lost, every
+// unit of the batch reports the error (even a NotOpen may have read another
+// unit's uncommitted change).
+void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
+  std::lock_guard guard(writer_mu);
+  SQLite::Database& db = writer->db();
+  auto fail_all = [&](const Error& e) {
+    for (Pending* p : batch) p->result = e;
+  };
+  auto exec = [&](const char* sql) { return guarded([&]() -> Result<void> { return db.exec(sql), Ok{}; }); };
+  if (auto begun = exec("BEGIN IMMEDIATE"); !begun) return fail_all(begun.error());
+
+  const bool solo = batch.size() == 1;
+  bool any_ok = false;
+  SqliteTx tx(*writer);
+  for (Pending* p : batch) {
+    if (!solo) {
+      if (auto sp = exec("SAVEPOINT unit"); !sp) p->result = sp.error();
+    }
+    if (!p->result) {
+      try {
+        p->result = (*p->work)(tx);
+      } catch (const std::exception& e) {
+        p->result = storage_error(std::string("unit of work threw: ") + e.what());
+      }
+      // Failures here surface below: a lost transaction turns autocommit on.
+      if (!solo && !p->result->ok()) (void)exec("ROLLBACK TO unit");
+      if (!solo) (void)exec("RELEASE unit");
+    }
+    any_ok = any_ok || p->result->ok();
+    if (sqlite3_get_autocommit(db.getHandle())) {
+      // SQLite rolled the whole transaction back (I/O error, disk full...).
+      return fail_all(unavailable("sqlite: transaction rolled back by a storage error"));
+    }
+  }
+  if (!any_ok) {
+    (void)exec("ROLLBACK");  // nothing to keep: save the fsync
+    return;
+  }
+  if (auto committed = exec("COMMIT"); !committed) {
+    db.tryExec("ROLLBACK");
+    fail_all(committed.error());
+  }
+}
+
+template <typename Fn>
+auto SqliteRepository::Impl::read(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+  if (in_memory) {
+    std::lock_guard guard(writer_mu);
+    return guarded([&] { return fn(*writer); });
+  }
+  std::unique_ptr<Connection> c;
+  {
+    std::lock_guard guard(readers_mu);
+    if (!readers.empty()) {
+      c = std::move(readers.back());
+      readers.pop_back();
+    }
+  }
+  auto result = guarded([&]() -> decltype(fn(*c)) {
+    if (!c) {
+      c = std::make_unique<Connection>(options.path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX,
+                                       options.busy_timeout_ms);
+    }
+    return fn(*c);
+  });
+  if (c) {
+    std::lock_guard guard(readers_mu);
+    if (static_cast<int>(readers.size()) < options.max_readers) readers.push_back(std::move(c));
+  }
+  return result;
+}
+
+Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOptions& options) {
+  if (options.max_batch < 1 || options.busy_timeout_ms < 0 || options.max_readers < 0) {
+    return invalid_argument("invalid SqliteOptions");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->in_memory = options.path == ":memory:" || options.path.empty();
+  auto opened = guarded([&]() -> Result<void> {
+    impl->writer = std::make_unique<Connection>(
+        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+        options.busy_timeout_ms);
+    SQLite::Database& db = impl->writer->db();
+    if (!impl->in_memory) db.exec("PRAGMA journal_mode = WAL");
+    db.exec(options.durability == Durability::Full ? "PRAGMA synchronous = FULL"
+                                                   : "PRAGMA synchronous = NORMAL");
+    return Ok{};
+  });
+  if (!opened.ok()) return opened.error();
+  if (auto migrated = sqlite::migrate(impl->writer->db()); !migrated) return migrated.error();
+  return std::unique_ptr<SqliteRepository>(new SqliteRepository(std::move(impl)));
+}
+
+SqliteRepository::SqliteRepository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteRepository::~SqliteRepository() = default;
+
+int SqliteRepository::schema_version() { return sqlite::latest_schema_version(); }
+
+Result<void> SqliteRepository::write(const Work& work) { return impl_->write(work); }
+
+Result<OrderRecord> SqliteRepository::get_order(std::string_view account, std::string_view id) {
+  return impl_->read([&](Connection& c) { return sqlite::find_order(c, account, id); });
+}
+
+Result<std::vector<OrderRecord>> SqliteRepository::list_orders(std::string_view account,
+                                                               const OrderFilter& filter) {
+  return impl_->read([&](Connection& c) -> Result<std::vector<OrderRecord>> {
+    return sqlite::list_orders(c, account, filter);
+  });
+}
+
+Result<std::vector<OrderEvent>> SqliteRepository::order_events(std::string_view account,
+                                                               std::string_view id) {
+  return impl_->read([&](Connection& c) { return sqlite::order_events(c, account, id); });
+}
+
+Result<PositionRecord> SqliteRepository::get_position(std::string_view account,
+                                                      std::string_view id) {
+  return impl_->read([&](Connection& c) { return sqlite::find_position(c, account, id); });
+}
+
+Result<std::vector<PositionRecord>> SqliteRepository::list_positions(
+    std::string_view account, std::optional<PositionStatus> status) {
+  return impl_->read([&](Connection& c) -> Result<std::vector<PositionRecord>> {
+    return sqlite::positions_in(c, account, status, std::nullopt, std::nullopt);
+  });
+}
+
+Result<void> SqliteRepository::ping() {
+  return impl_->read([&](Connection& c) -> Result<void> {
+    c.db().exec("SELECT 1");
+    return Ok{};
+  });
+}
+
+}  // namespace orderstate

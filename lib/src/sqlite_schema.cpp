@@ -1,0 +1,113 @@
+// The SQLite schema and its ordered migrations. Version N is applied when
+// PRAGMA user_version < N; each migration runs once, inside the transaction
+// that records its version.
+#include <array>
+#include <string>
+
+#include "sqlite_connection.hpp"
+
+namespace orderstate::sqlite {
+namespace {
+
+constexpr std::array<const char*, 1> kMigrations{
+    // 1: orders, positions, the event journal and the ID counter. Every lookup
+    // a request makes has an index; symbols compare case-insensitively.
+    R"sql(
+CREATE TABLE id_sequence (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO id_sequence (name, value) VALUES ('order', 0);
+
+CREATE TABLE orders (
+  seq             INTEGER PRIMARY KEY,
+  order_id        TEXT NOT NULL,
+  position_id     TEXT NOT NULL,
+  account_id      TEXT NOT NULL,
+  client_order_id TEXT,
+  exchange        TEXT NOT NULL,
+  symbol          TEXT NOT NULL COLLATE NOCASE,
+  side            TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  type            TEXT NOT NULL CHECK (type IN ('MARKET', 'LIMIT')),
+  amount          TEXT NOT NULL,
+  price           TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('OPEN', 'FILLED', 'CANCELED', 'CLOSED')),
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL
+);
+CREATE UNIQUE INDEX orders_by_client_id ON orders (account_id, client_order_id)
+  WHERE client_order_id IS NOT NULL;
+CREATE INDEX orders_by_account ON orders (account_id, seq);
+CREATE INDEX orders_by_status ON orders (account_id, status, seq);
+CREATE INDEX orders_by_symbol ON orders (account_id, symbol, seq);
+CREATE INDEX orders_by_status_symbol ON orders (account_id, status, symbol, seq);
+
+CREATE TABLE positions (
+  seq         INTEGER PRIMARY KEY,
+  position_id TEXT NOT NULL,
+  order_id    TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  exchange    TEXT NOT NULL,
+  symbol      TEXT NOT NULL COLLATE NOCASE,
+  side        TEXT NOT NULL,
+  size        TEXT NOT NULL,
+  entry_price TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('OPEN', 'CLOSED', 'LIQUIDATED')),
+  opened_at   TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+CREATE INDEX positions_by_account ON positions (account_id, seq);
+CREATE INDEX positions_by_status ON positions (account_id, status, seq);
+CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
+
+CREATE TABLE order_events (
+  id          INTEGER PRIMARY KEY,
+  order_seq   INTEGER NOT NULL,
+  order_id    TEXT NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+CREATE INDEX order_events_by_order ON order_events (order_seq, id);
+)sql",
+};
+
+int user_version(SQLite::Database& db) {
+  SQLite::Statement q(db, "PRAGMA user_version");
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+Result<void> migrate(SQLite::Database& db) {
+  try {
+    // Checked outside a transaction first so a newer file is refused without
+    // taking its write lock.
+    if (user_version(db) > latest_schema_version()) {
+      return storage_error("database schema version " + std::to_string(user_version(db)) +
+                           " is newer than this orderstate supports (" +
+                           std::to_string(latest_schema_version()) + ")");
+    }
+    db.exec("BEGIN IMMEDIATE");
+    const int from = user_version(db);  // again, under the lock: another process may have migrated
+    try {
+      for (int v = from; v < latest_schema_version(); ++v) {
+        db.exec(kMigrations[static_cast<std::size_t>(v)]);
+        db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      }
+      db.exec("COMMIT");
+    } catch (...) {
+      db.tryExec("ROLLBACK");
+      throw;
+    }
+    return Ok{};
+  } catch (const SQLite::Exception& e) {
+    return to_error(e);
+  }
+}
+
+}  // namespace orderstate::sqlite

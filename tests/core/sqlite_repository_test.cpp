@@ -1,0 +1,199 @@
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "fixtures.hpp"
+#include "orderstate/ids.hpp"
+
+using namespace orderstate;
+using orderstate::testing::limit_buy;
+using orderstate::testing::open_or_die;
+using orderstate::testing::Service;
+using orderstate::testing::TempDb;
+
+TEST_CASE("ids stay unique after reopening a file database", "[sqlite]") {
+  TempDb db;
+  std::string last;
+  {
+    Service s({db.path()});
+    for (int i = 0; i < 3; ++i) last = s.orders.place("acct", limit_buy())->order.order_id;
+  }
+  CHECK(last == "ord-20260303120000-3");
+  Service s({db.path()});
+  auto next = s.orders.place("acct", limit_buy());
+  REQUIRE(next.ok());
+  CHECK(next->order.order_id == "ord-20260303120000-4");
+  CHECK(s.orders.get_order("acct", last)->status == OrderStatus::Open);
+}
+
+TEST_CASE("a database with a newer schema is refused with a clear error", "[sqlite]") {
+  TempDb db;
+  {
+    SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA user_version = 99");
+  }
+  auto repo = SqliteRepository::open({db.path()});
+  REQUIRE_FALSE(repo.ok());
+  CHECK(repo.code() == Errc::Storage);
+  CHECK(repo.error().message ==
+        "database schema version 99 is newer than this orderstate supports (1)");
+}
+
+TEST_CASE("the schema version is recorded and reopening does not migrate again", "[sqlite]") {
+  TempDb db;
+  { Service s({db.path()}); }
+  { Service s({db.path()}); }
+  SQLite::Database raw(db.path());
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == SqliteRepository::schema_version());
+  CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
+  CHECK(raw.execAndGet("SELECT value FROM id_sequence").getInt() == 0);
+}
+
+TEST_CASE("8 threads cancelling each of 500 orders yield exactly one success per order",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  // NORMAL durability only to keep the test quick; the locking is the same.
+  Service s({db.path(), 5000, Durability::Normal});
+  constexpr int kOrders = 500, kThreads = 8;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kOrders; ++i) ids.push_back(s.orders.place("acct", limit_buy())->order.order_id);
+
+  std::vector<std::atomic<int>> wins(kOrders);
+  std::atomic<int> not_open{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kOrders; ++i) {
+        auto r = s.orders.cancel("acct", ids[static_cast<std::size_t>(i)]);
+        if (r.ok()) {
+          ++wins[static_cast<std::size_t>(i)];
+        } else if (r.code() == Errc::NotOpen) {
+          ++not_open;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(other == 0);
+  CHECK(not_open == kOrders * (kThreads - 1));
+  int exactly_one = 0;
+  for (auto& w : wins) exactly_one += w == 1;
+  CHECK(exactly_one == kOrders);
+  for (const auto& id : ids) {
+    auto events = s.orders.history("acct", id);
+    REQUIRE(events->size() == 2);  // place + one cancel
+    CHECK(events->back().to == OrderStatus::Canceled);
+  }
+  CHECK(s.orders.list_positions("acct", PositionStatus::Closed)->size() == kOrders);
+}
+
+TEST_CASE("two processes cancelling the same orders yield exactly one success per order",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  constexpr int kOrders = 200;
+  {
+    Service s({db.path(), 5000, Durability::Normal});
+    for (int i = 0; i < kOrders; ++i) REQUIRE(s.orders.place("acct", limit_buy()).ok());
+  }
+  int fds[2][2];
+  pid_t pids[2];
+  for (int p = 0; p < 2; ++p) {
+    REQUIRE(pipe(fds[p]) == 0);
+    pids[p] = fork();
+    REQUIRE(pids[p] >= 0);
+    if (pids[p] == 0) {  // child: cancel every order, report wins and failures
+      Service s({db.path(), 10000, Durability::Normal});
+      int result[2] = {0, 0};
+      for (int i = 1; i <= kOrders; ++i) {
+        auto r = s.orders.cancel("acct", "ord-20260303120000-" + std::to_string(i));
+        if (r.ok()) ++result[0];
+        else if (r.code() != Errc::NotOpen) ++result[1];
+      }
+      (void)!write(fds[p][1], result, sizeof result);
+      _exit(0);
+    }
+    close(fds[p][1]);
+  }
+  int wins = 0, failures = 0;
+  for (int p = 0; p < 2; ++p) {
+    int result[2] = {-1, -1};
+    CHECK(read(fds[p][0], result, sizeof result) == sizeof result);
+    close(fds[p][0]);
+    int status = 0;
+    waitpid(pids[p], &status, 0);
+    CHECK(WIFEXITED(status));
+    wins += result[0];
+    failures += result[1];
+  }
+  CHECK(failures == 0);
+  CHECK(wins == kOrders);
+  Service s({db.path()});
+  CHECK(s.orders.list_orders("acct", {OrderStatus::Canceled, std::nullopt, 1000, {}})
+            ->orders.size() == kOrders);
+  for (int i = 1; i <= kOrders; ++i) {
+    CHECK(s.orders.history("acct", "ord-20260303120000-" + std::to_string(i))->size() == 2);
+  }
+}
+
+TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-mates",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  Service s({db.path(), 5000, Durability::Full});
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const bool fail = (t + i) % 3 == 0;
+        auto r = s.repo->write([&](WriteTx& tx) -> Result<void> {
+          auto seq = tx.next_sequence();  // a write the failing unit must undo
+          if (!seq.ok()) return seq.error();
+          if (fail) return invalid_argument("refused on purpose");
+          OrderRecord o{format_id(IdKind::Order, testing::kT0, *seq),
+                        format_id(IdKind::Position, testing::kT0, *seq), "acct", std::nullopt,
+                        "x", "S", Side::Buy, OrderType::Market, "1", "0", OrderStatus::Open,
+                        "t", "t"};
+          PositionRecord p{o.position_id, o.order_id, "acct", "x", "S", Side::Buy, "1", "0",
+                           PositionStatus::Open, "t", "t"};
+          return tx.insert(o, p);
+        });
+        if (r.ok()) ++ok;
+        else if (r.code() == Errc::InvalidArgument) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(ok + failed == kThreads * kEach);
+  auto orders = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1000, {}});
+  REQUIRE(orders.ok());
+  CHECK(static_cast<int>(orders->orders.size()) == ok.load());
+  // Sequences consumed by failed units were rolled back: the ids are dense.
+  CHECK(orders->orders.front().order_id ==
+        format_id(IdKind::Order, testing::kT0, static_cast<std::int64_t>(ok.load())));
+}
+
+TEST_CASE("a locked database answers Unavailable after the busy timeout, then recovers",
+          "[sqlite]") {
+  TempDb db;
+  Service s({db.path(), 100, Durability::Normal});
+  const auto id = s.orders.place("acct", limit_buy())->order.order_id;
+  {
+    SQLite::Database other(db.path(), SQLite::OPEN_READWRITE);
+    other.exec("BEGIN IMMEDIATE");
+    auto r = s.orders.cancel("acct", id);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.code() == Errc::Unavailable);
+    other.exec("ROLLBACK");
+  }
+  CHECK(s.orders.get_order("acct", id)->status == OrderStatus::Open);
+  CHECK(s.orders.cancel("acct", id).ok());
+}
