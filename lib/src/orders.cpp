@@ -39,43 +39,67 @@ Result<void> check_symbol(const std::optional<std::string>& symbol) {
   return symbol ? check_text("symbol", *symbol) : Result<void>(Ok{});
 }
 
-// Applies `action` to `order` inside a unit of work: asks the state machine,
-// then moves the order (compare-and-set on the status just read), its
-// position, and journals the transition. `order` is updated in place; the
-// transition taken comes back.
-Result<Transition> apply(WriteTx& tx, OrderRecord& order, Action action, const std::string& at,
-                   const char* reason, const std::optional<std::string>& entry_price = {}) {
-  const auto step = next(order.status, action);
-  if (!step) return not_open("order is not open");
-  auto moved = tx.set_order_status(order.order_id, order.status, step->order_to, at);
+// What one transition needs besides the order.
+struct Step {
+  Action action;
+  const std::string& at;
+  const char* reason;
+  const std::optional<std::string>& entry_price;
+};
+
+// Moves the order along `step` if it is in `from`: a compare-and-set on the
+// order (one round trip), then its position, then the journal. On success
+// `out` holds the order as it now is. nullopt: the order was not in `from`.
+Result<std::optional<Transition>> try_apply(WriteTx& tx, std::string_view account,
+                                            std::string_view order_id, OrderStatus from,
+                                            const Step& step, OrderRecord& out) {
+  const auto t = next(from, step.action);
+  if (!t) return std::optional<Transition>();
+  auto moved = tx.set_order_status(account, order_id, from, t->order_to, step.at);
   if (!moved.ok()) return moved.error();
-  // We hold the write lock and just read the row: a miss means a broken store.
-  if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
-  if (step->position_to || entry_price) {
-    const PositionStatus from = step->position_from.value_or(PositionStatus::Open);
-    auto pos = tx.set_position_status(order.position_id, from, step->position_to.value_or(from),
-                                      at, entry_price);
+  if (!*moved) return std::optional<Transition>();
+  out = std::move(**moved);
+  if (t->position_to || step.entry_price) {
+    const PositionStatus pos_from = t->position_from.value_or(PositionStatus::Open);
+    auto pos = tx.set_position_status(out.position_id, pos_from, t->position_to.value_or(pos_from),
+                                      step.at, step.entry_price);
     if (!pos.ok()) return pos.error();
-    if (!*pos) return storage_error("position not in expected state: " + order.position_id);
+    // Under the write lock an order's position moves with it; a miss is a broken store.
+    if (!*pos) return storage_error("position not in expected state: " + out.position_id);
   }
-  auto logged = tx.append_event({order.order_id, order.status, step->order_to, at, reason});
+  auto logged = tx.append_event({out.order_id, from, t->order_to, step.at, step.reason});
   if (!logged.ok()) return logged.error();
-  order.status = step->order_to;
-  order.updated_at = at;
-  return *step;
+  return t;
+}
+
+// Applies `step` to the account's order whatever its status: tries each
+// status the state machine allows it from, so the common case is one round
+// trip; only when none matched does it read the order to tell NotFound from
+// NotOpen.
+Result<Transition> apply(WriteTx& tx, std::string_view account, std::string_view order_id,
+                         const Step& step, OrderRecord& out) {
+  for (OrderStatus from : allowed_from(step.action)) {
+    auto t = try_apply(tx, account, order_id, from, step, out);
+    if (!t.ok()) return t.error();
+    if (*t) return **t;
+  }
+  auto order = tx.find_order(account, order_id);
+  if (!order.ok()) return order.error();
+  return not_open("order is not open");
 }
 
 // Liquidates `position` (and its order) inside a unit of work.
 Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord& position,
-                           const std::string& at, const char* reason) {
-  auto order = tx.find_order(account, position.order_id);
-  if (!order.ok()) return order.error();
-  auto step = apply(tx, *order, Action::Liquidate, at, reason);
-  if (!step.ok()) return step.error();
-  position.status = step->position_to.value_or(position.status);
-  position.updated_at = at;
+                           const Step& step) {
+  OrderRecord order;
+  auto t = apply(tx, account, position.order_id, step, order);
+  if (!t.ok()) return t.error();
+  position.status = t->position_to.value_or(position.status);
+  position.updated_at = step.at;
   return Ok{};
 }
+
+const std::optional<std::string> kNoPrice;
 
 }  // namespace
 
@@ -134,16 +158,14 @@ Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view or
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
-  std::optional<OrderRecord> out;
+  const Step step{Action::Cancel, at, "cancel", kNoPrice};
+  OrderRecord out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto order = tx.find_order(account, order_id);
-    if (!order.ok()) return order.error();
-    if (auto ok = apply(tx, *order, Action::Cancel, at, "cancel"); !ok) return ok.error();
-    out = std::move(order).value();
-    return Ok{};
+    auto t = apply(tx, account, order_id, step, out);
+    return t.ok() ? Result<void>(Ok{}) : t.error();
   });
   if (!written.ok()) return written.error();
-  return std::move(*out);
+  return out;
 }
 
 Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
@@ -155,8 +177,12 @@ Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto orders = tx.orders_in(account, allowed_from(Action::Cancel), symbol);
     if (!orders.ok()) return orders.error();
+    const Step step{Action::Cancel, at, "cancel_all", kNoPrice};
     for (OrderRecord& order : *orders) {
-      if (auto ok = apply(tx, order, Action::Cancel, at, "cancel_all"); !ok) return ok.error();
+      const std::string id = order.order_id;
+      auto t = try_apply(tx, account, id, order.status, step, order);
+      if (!t.ok()) return t.error();
+      if (!*t) return storage_error("order changed under the write lock: " + id);
     }
     out = std::move(orders).value();
     return Ok{};
@@ -174,27 +200,26 @@ Result<OrderRecord> Orders::fill(std::string_view account, std::string_view orde
     if (!p || !p->is_positive()) return invalid_argument("fill price must be greater than zero");
   }
   const std::string at = format_rfc3339(clock_.now());
-  std::optional<OrderRecord> out;
+  const Step step{Action::Fill, at, "fill", price};
+  OrderRecord out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto order = tx.find_order(account, order_id);
-    if (!order.ok()) return order.error();
-    if (auto ok = apply(tx, *order, Action::Fill, at, "fill", price); !ok) return ok.error();
-    out = std::move(order).value();
-    return Ok{};
+    auto t = apply(tx, account, order_id, step, out);
+    return t.ok() ? Result<void>(Ok{}) : t.error();
   });
   if (!written.ok()) return written.error();
-  return std::move(*out);
+  return out;
 }
 
 Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_view position_id) {
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_id(IdKind::Position, position_id); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
+  const Step step{Action::Liquidate, at, "liquidate", kNoPrice};
   std::optional<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto position = tx.find_position(account, position_id);
     if (!position.ok()) return position.error();
-    if (auto ok = liquidate_one(tx, account, *position, at, "liquidate"); !ok) return ok;
+    if (auto ok = liquidate_one(tx, account, *position, step); !ok) return ok;
     out = std::move(position).value();
     return Ok{};
   });
@@ -207,6 +232,7 @@ Result<PositionRecord> Orders::liquidate_symbol(std::string_view account,
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("symbol", symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
+  const Step step{Action::Liquidate, at, "liquidate", kNoPrice};
   const std::optional<std::string> wanted{std::string(symbol)};
   std::optional<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
@@ -214,7 +240,7 @@ Result<PositionRecord> Orders::liquidate_symbol(std::string_view account,
     if (!oldest.ok()) return oldest.error();
     if (oldest->empty()) return not_found("open position not found");
     PositionRecord& position = oldest->front();
-    if (auto ok = liquidate_one(tx, account, position, at, "liquidate"); !ok) return ok;
+    if (auto ok = liquidate_one(tx, account, position, step); !ok) return ok;
     out = std::move(position);
     return Ok{};
   });
@@ -227,12 +253,13 @@ Result<std::vector<PositionRecord>> Orders::liquidate_all(
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_symbol(symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
+  const Step step{Action::Liquidate, at, "liquidate_all", kNoPrice};
   std::vector<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto open = tx.positions_in(account, PositionStatus::Open, symbol, std::nullopt);
     if (!open.ok()) return open.error();
     for (PositionRecord& position : *open) {
-      if (auto ok = liquidate_one(tx, account, position, at, "liquidate_all"); !ok) return ok;
+      if (auto ok = liquidate_one(tx, account, position, step); !ok) return ok;
     }
     out = std::move(open).value();
     return Ok{};

@@ -7,11 +7,11 @@
 namespace orderstate::sqlite {
 namespace {
 
-std::string column_text(SQLite::Statement& row, int i) { return row.getColumn(i).getString(); }
+std::string column_text(const Query& row, int i) { return row.column_text(i); }
 
 template <typename E>
-E column_enum(SQLite::Statement& row, int i, std::optional<E> (*parse)(std::string_view)) {
-  const auto value = parse(row.getColumn(i).getText());
+E column_enum(const Query& row, int i, std::optional<E> (*parse)(std::string_view)) {
+  const auto value = parse(row.column_view(i));
   // The schema's CHECK constraints make this unreachable short of corruption.
   if (!value) throw SQLite::Exception("unexpected enum value in column", SQLITE_CORRUPT);
   return *value;
@@ -43,42 +43,82 @@ Error to_error(const SQLite::Exception& e) {
   }
 }
 
+Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
+  const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
+}
+
+Statement::~Statement() { sqlite3_finalize(s_); }
+
+Query::Query(Statement& s) : s_(s) { sqlite3_clear_bindings(s_.get()); }
+Query::~Query() { sqlite3_reset(s_.get()); }
+
 Query& Query::text(int index, std::string_view value) {
-  // SQLiteCpp 3.2 binds only NUL-terminated or std::string text: copy.
-  s_.bind(index, std::string(value));
+  const int rc = sqlite3_bind_text(s_.get(), index, value.data(), static_cast<int>(value.size()),
+                                   SQLITE_STATIC);
+  if (rc != SQLITE_OK) throw SQLite::Exception(s_.db(), rc);
   return *this;
 }
 
 Query& Query::opt_text(int index, const std::optional<std::string>& value) {
-  if (value) return text(index, *value);
-  s_.bind(index);  // NULL
-  return *this;
+  return value ? text(index, *value) : *this;  // unbound is NULL
 }
 
 Query& Query::integer(int index, std::int64_t value) {
-  s_.bind(index, static_cast<int64_t>(value));
+  const int rc = sqlite3_bind_int64(s_.get(), index, value);
+  if (rc != SQLITE_OK) throw SQLite::Exception(s_.db(), rc);
   return *this;
+}
+
+bool Query::step() {
+  const int rc = sqlite3_step(s_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw SQLite::Exception(s_.db(), rc);
+}
+
+int Query::exec() {
+  while (step()) {
+  }
+  return sqlite3_changes(s_.db());
+}
+
+bool Query::is_null(int column) const {
+  return sqlite3_column_type(s_.get(), column) == SQLITE_NULL;
+}
+
+std::string_view Query::column_view(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s_.get(), column));
+  return {text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s_.get(), column))};
+}
+
+std::string Query::column_text(int column) const { return std::string(column_view(column)); }
+
+std::int64_t Query::column_int64(int column) const {
+  return sqlite3_column_int64(s_.get(), column);
 }
 
 Connection::Connection(const std::string& path, int flags, int busy_timeout_ms)
     : db_(path, flags, busy_timeout_ms) {}
 
-Query Connection::query(const std::string& sql) {
-  auto& slot = cache_[sql];
-  if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(db_, sql);
-  } else {
-    slot->clearBindings();
-  }
+Query Connection::query(const char* sql) {
+  auto& slot = by_address_[sql];
+  if (!slot) slot = std::make_unique<Statement>(db_.getHandle(), sql);
   return Query(*slot);
 }
 
-OrderRecord read_order(SQLite::Statement& row) {
+Query Connection::query(const std::string& sql) {
+  auto& slot = by_text_[sql];
+  if (!slot) slot = std::make_unique<Statement>(db_.getHandle(), sql.c_str());
+  return Query(*slot);
+}
+
+OrderRecord read_order(const Query& row) {
   OrderRecord o;
   o.order_id = column_text(row, 0);
   o.position_id = column_text(row, 1);
   o.account_id = column_text(row, 2);
-  if (!row.getColumn(3).isNull()) o.client_order_id = column_text(row, 3);
+  if (!row.is_null(3)) o.client_order_id = column_text(row, 3);
   o.exchange = column_text(row, 4);
   o.symbol = column_text(row, 5);
   o.side = column_enum(row, 6, &parse_side);
@@ -91,7 +131,7 @@ OrderRecord read_order(SQLite::Statement& row) {
   return o;
 }
 
-PositionRecord read_position(SQLite::Statement& row) {
+PositionRecord read_position(const Query& row) {
   PositionRecord p;
   p.position_id = column_text(row, 0);
   p.order_id = column_text(row, 1);
@@ -107,10 +147,10 @@ PositionRecord read_position(SQLite::Statement& row) {
   return p;
 }
 
-OrderEvent read_event(SQLite::Statement& row) {
+OrderEvent read_event(const Query& row) {
   OrderEvent e;
   e.order_id = column_text(row, 0);
-  if (!row.getColumn(1).isNull()) e.from = column_enum(row, 1, &parse_order_status);
+  if (!row.is_null(1)) e.from = column_enum(row, 1, &parse_order_status);
   e.to = column_enum(row, 2, &parse_order_status);
   e.at = column_text(row, 3);
   e.reason = column_text(row, 4);

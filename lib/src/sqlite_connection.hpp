@@ -5,7 +5,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 
 #include <cstdint>
 #include <memory>
@@ -24,36 +24,65 @@ namespace orderstate::sqlite {
 // which is for logs only.
 Error to_error(const SQLite::Exception& e);
 
-// A cached statement, reset and unbound; reset again when the scope ends so
-// no read transaction outlives the call.
+// A prepared statement owned for the connection's lifetime. SQLiteCpp 3.2
+// binds text only by copying; the write path binds views in place instead,
+// so statements are driven through the sqlite3 API here, with errors thrown
+// as SQLite::Exception like the rest of the backend.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt* get() const { return s_; }
+  sqlite3* db() const { return db_; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+// One use of a cached statement: bindings cleared at the start, the
+// statement reset when the scope ends so no read transaction outlives it.
 class Query {
  public:
-  explicit Query(SQLite::Statement& s) : s_(s) {}
-  ~Query() { s_.tryReset(); }
+  explicit Query(Statement& s);
+  ~Query();
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
 
+  // Text is bound in place: the view must outlive the step.
   Query& text(int index, std::string_view value);
   Query& opt_text(int index, const std::optional<std::string>& value);
   Query& integer(int index, std::int64_t value);
-  bool step() { return s_.executeStep(); }
-  int exec() { return s_.exec(); }
-  SQLite::Statement& statement() { return s_; }
+  // True with a row to read; false when done.
+  bool step();
+  // Runs to completion; returns the number of rows changed.
+  int exec();
+
+  bool is_null(int column) const;
+  std::string column_text(int column) const;
+  std::string_view column_view(int column) const;  // valid until the next step
+  std::int64_t column_int64(int column) const;
 
  private:
-  SQLite::Statement& s_;
+  Statement& s_;
 };
 
 class Connection {
  public:
   Connection(const std::string& path, int flags, int busy_timeout_ms);
   SQLite::Database& db() { return db_; }
-  // The statement for `sql`, prepared on first use.
+  // The statement for `sql`, prepared on first use and cached by address.
+  // REQUIRES: `sql` has static storage duration (a literal or a static string).
+  Query query(const char* sql);
+  // The same, cached by content, for SQL assembled at run time.
   Query query(const std::string& sql);
 
  private:
   SQLite::Database db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  std::unordered_map<const char*, std::unique_ptr<Statement>> by_address_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> by_text_;
 };
 
 // Column lists the readers below expect, in order.
@@ -61,9 +90,9 @@ extern const char* const kOrderColumns;
 extern const char* const kPositionColumns;
 extern const char* const kEventColumns;
 
-OrderRecord read_order(SQLite::Statement& row);
-PositionRecord read_position(SQLite::Statement& row);
-OrderEvent read_event(SQLite::Statement& row);
+OrderRecord read_order(const Query& row);
+PositionRecord read_position(const Query& row);
+OrderEvent read_event(const Query& row);
 
 // Migrates `db` to the latest schema inside one IMMEDIATE transaction.
 // Storage if the file's schema is newer than this code.

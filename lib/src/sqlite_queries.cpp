@@ -20,7 +20,7 @@ std::optional<std::int64_t> seq_of(IdKind kind, std::string_view id) {
 template <typename T, typename Read>
 std::vector<T> read_all(Query& q, Read read) {
   std::vector<T> out;
-  while (q.step()) out.push_back(read(q.statement()));
+  while (q.step()) out.push_back(read(q));
   return out;
 }
 
@@ -29,7 +29,7 @@ std::vector<T> read_all(Query& q, Read read) {
 std::int64_t next_sequence(Connection& c) {
   Query q = c.query("UPDATE id_sequence SET value = value + 1 WHERE name = 'order' RETURNING value");
   if (!q.step()) throw SQLite::Exception("id_sequence row missing");
-  return q.statement().getColumn(0).getInt64();
+  return q.column_int64(0);
 }
 
 void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
@@ -58,19 +58,19 @@ Result<OrderRecord> find_order(Connection& c, std::string_view account, std::str
   const auto seq = seq_of(IdKind::Order, order_id);
   if (!seq) return not_found("order not found");
   static const std::string sql = kSelectOrder + "WHERE seq = ?1 AND order_id = ?2 AND account_id = ?3";
-  Query q = c.query(sql);
+  Query q = c.query(sql.c_str());
   q.integer(1, *seq).text(2, order_id).text(3, account);
   if (!q.step()) return not_found("order not found");
-  return read_order(q.statement());
+  return read_order(q);
 }
 
 Result<OrderRecord> find_order_by_client_id(Connection& c, std::string_view account,
                                             std::string_view client_order_id) {
   static const std::string sql = kSelectOrder + "WHERE account_id = ?1 AND client_order_id = ?2";
-  Query q = c.query(sql);
+  Query q = c.query(sql.c_str());
   q.text(1, account).text(2, client_order_id);
   if (!q.step()) return not_found("order not found");
-  return read_order(q.statement());
+  return read_order(q);
 }
 
 Result<PositionRecord> find_position(Connection& c, std::string_view account,
@@ -79,10 +79,10 @@ Result<PositionRecord> find_position(Connection& c, std::string_view account,
   if (!seq) return not_found("position not found");
   static const std::string sql =
       kSelectPosition + "WHERE seq = ?1 AND position_id = ?2 AND account_id = ?3";
-  Query q = c.query(sql);
+  Query q = c.query(sql.c_str());
   q.integer(1, *seq).text(2, position_id).text(3, account);
   if (!q.step()) return not_found("position not found");
-  return read_position(q.statement());
+  return read_position(q);
 }
 
 std::vector<PositionRecord> positions_in(Connection& c, std::string_view account,
@@ -142,15 +142,23 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
   return read_all<OrderEvent>(q, read_event);
 }
 
-bool set_order_status(Connection& c, std::string_view order_id, OrderStatus from, OrderStatus to,
-                      std::string_view at) {
+std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
+                                            std::string_view order_id, OrderStatus from,
+                                            OrderStatus to, std::string_view at) {
   const auto seq = seq_of(IdKind::Order, order_id);
-  if (!seq) return false;
-  Query q = c.query(
-      "UPDATE orders SET status = ?1, updated_at = ?2 "
-      "WHERE seq = ?3 AND order_id = ?4 AND status = ?5");
-  q.text(1, to_string(to)).text(2, at).integer(3, *seq).text(4, order_id).text(5, to_string(from));
-  return q.exec() == 1;
+  if (!seq) return std::nullopt;
+  static const std::string sql = std::string(
+                                     "UPDATE orders SET status = ?1, updated_at = ?2 "
+                                     "WHERE seq = ?3 AND order_id = ?4 AND account_id = ?5 "
+                                     "AND status = ?6 RETURNING ") +
+                                 kOrderColumns;
+  Query q = c.query(sql.c_str());
+  q.text(1, to_string(to)).text(2, at).integer(3, *seq).text(4, order_id).text(5, account);
+  q.text(6, to_string(from));
+  if (!q.step()) return std::nullopt;
+  OrderRecord order = read_order(q);
+  q.step();  // finish the statement so the update completes
+  return order;
 }
 
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,

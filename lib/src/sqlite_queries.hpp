@@ -43,8 +43,9 @@ std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
                                      const OrderFilter& filter);
 Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
                                              std::string_view order_id);
-bool set_order_status(Connection& c, std::string_view order_id, OrderStatus from, OrderStatus to,
-                      std::string_view at);
+std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
+                                            std::string_view order_id, OrderStatus from,
+                                            OrderStatus to, std::string_view at);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at,
                          const std::optional<std::string>& entry_price);

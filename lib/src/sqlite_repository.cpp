@@ -50,9 +50,12 @@ class SqliteTx final : public WriteTx {
       return sqlite::orders_in(c_, account, statuses, symbol);
     });
   }
-  Result<bool> set_order_status(std::string_view id, OrderStatus from, OrderStatus to,
-                                std::string_view at) override {
-    return guarded([&]() -> Result<bool> { return sqlite::set_order_status(c_, id, from, to, at); });
+  Result<std::optional<OrderRecord>> set_order_status(std::string_view account, std::string_view id,
+                                                      OrderStatus from, OrderStatus to,
+                                                      std::string_view at) override {
+    return guarded([&]() -> Result<std::optional<OrderRecord>> {
+      return sqlite::set_order_status(c_, account, id, from, to, at);
+    });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
                                    std::string_view at,

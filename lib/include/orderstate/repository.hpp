@@ -52,10 +52,13 @@ class WriteTx {
                                                      std::span<const OrderStatus> statuses,
                                                      const std::optional<std::string>& symbol) = 0;
 
-  // Compare-and-set: moves the order to `to` (stamping `at`) only if it is
-  // still in `from`. Returns whether it changed (exactly one row).
-  virtual Result<bool> set_order_status(std::string_view order_id, OrderStatus from,
-                                        OrderStatus to, std::string_view at) = 0;
+  // Compare-and-set: moves the account's order to `to` (stamping `at`) only
+  // if it is still in `from`, in one round trip. Returns the order as it now
+  // is, or nullopt when it was not in `from` or is not the account's.
+  virtual Result<std::optional<OrderRecord>> set_order_status(std::string_view account,
+                                                              std::string_view order_id,
+                                                              OrderStatus from, OrderStatus to,
+                                                              std::string_view at) = 0;
   // The same for a position; `entry_price`, when given, replaces the price.
   virtual Result<bool> set_position_status(std::string_view position_id, PositionStatus from,
                                            PositionStatus to, std::string_view at,

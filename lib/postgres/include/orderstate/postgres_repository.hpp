@@ -1,0 +1,84 @@
+// PostgresRepository: the Repository port on PostgreSQL (libpqxx), in the
+// separate target orderstate::postgres. Thread-safe. Several instances, in
+// one process or on many servers, may share one database:
+// - IDs come from a PostgreSQL sequence: unique across instances, never
+//   reused, but not dense (a rolled-back unit leaves a gap).
+// - All writes of an instance go through one writer connection with group
+//   commit: one leader runs the queued units in one READ COMMITTED
+//   transaction, a savepoint each, then commits once. The rows a unit reads
+//   to change are locked (SELECT ... FOR UPDATE, or the compare-and-set
+//   UPDATE itself), so exactly one of many concurrent cancels wins, whichever
+//   instance runs them. A unit that loses a conflict with another instance
+//   (deadlock, a client_order_id taken meanwhile) is rolled back and run
+//   again after the batch commits, at most three times in all, so a unit of
+//   work must be safe to re-run (it rebuilds its outputs; the service's do).
+// - Reads use a bounded pool of connections in autocommit: committed data.
+// - A lost or unreachable server is Errc::Unavailable; the next call
+//   reconnects, so the repository recovers by itself when the server is back.
+//   A commit whose outcome is unknown (connection lost during COMMIT) is
+//   Unavailable too: the unit may or may not have been applied.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "orderstate/repository.hpp"
+
+namespace orderstate {
+
+struct PostgresOptions {
+  // A libpq connection string: a URI ("postgresql://user@host:5432/db") or
+  // "key=value" pairs. Any libpq setting may be given; the ones below are
+  // added unless the string sets them.
+  std::string uri;
+  // Most read connections open at once; readers beyond it wait for one.
+  int pool_size = 8;
+  // Most units of work committed together in one transaction.
+  int max_batch = 512;
+  // libpq connect_timeout: how long connecting to an unreachable server may
+  // take before Unavailable.
+  int connect_timeout_s = 5;
+  // How long a write waits for a row another instance has locked before
+  // Unavailable (PostgreSQL lock_timeout). 0 waits for ever.
+  int lock_timeout_ms = 5000;
+  // true: synchronous_commit=on, an acknowledged write is on the server's
+  // disk (and standbys', as the server is configured). false: the server
+  // acknowledges before flushing its WAL; a server crash may undo the last
+  // commits (never half of one).
+  bool synchronous_commit = true;
+};
+
+class PostgresRepository final : public Repository {
+ public:
+  // Connects and migrates the schema (one instance at a time, under an
+  // advisory lock). Fails with InvalidArgument for bad options or an
+  // unparsable uri, Storage when the database's schema is newer than this
+  // code, Unavailable when the server cannot be reached.
+  static Result<std::unique_ptr<PostgresRepository>> open(const PostgresOptions& options);
+
+  ~PostgresRepository() override;
+  PostgresRepository(const PostgresRepository&) = delete;
+  PostgresRepository& operator=(const PostgresRepository&) = delete;
+
+  // The schema version this code writes (the highest row of schema_version).
+  static int schema_version();
+
+  Result<void> write(const Work& work) override;
+  Result<OrderRecord> get_order(std::string_view account, std::string_view order_id) override;
+  Result<std::vector<OrderRecord>> list_orders(std::string_view account,
+                                               const OrderFilter& filter) override;
+  Result<std::vector<OrderEvent>> order_events(std::string_view account,
+                                               std::string_view order_id) override;
+  Result<PositionRecord> get_position(std::string_view account,
+                                      std::string_view position_id) override;
+  Result<std::vector<PositionRecord>> list_positions(
+      std::string_view account, std::optional<PositionStatus> status) override;
+  Result<void> ping() override;
+
+ private:
+  struct Impl;
+  explicit PostgresRepository(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace orderstate

@@ -1,0 +1,119 @@
+// Private to the PostgreSQL backend: one libpqxx connection with its prepared
+// statements, the connection string we build, row readers, and the one place
+// libpqxx exceptions become Errors (Connection::guard).
+// Thread-compatible: one thread at a time per connection.
+#pragma once
+
+#include <pqxx/connection>
+#include <pqxx/errorhandler>
+#include <pqxx/result>
+#include <pqxx/row>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "orderstate/order.hpp"
+#include "orderstate/postgres_repository.hpp"
+#include "orderstate/result.hpp"
+
+namespace orderstate::pg {
+
+// The libpq connection string for `options`: the user's settings plus our
+// defaults (connect_timeout, application_name, session settings). Storage
+// never sees a password: the string is only handed to libpq.
+Result<std::string> build_conninfo(const PostgresOptions& options);
+
+// Statement parameters, all sent as text (or NULL); the SQL casts them.
+class Params {
+ public:
+  Params& text(std::string_view value) { return add(std::string(value)); }
+  Params& opt_text(const std::optional<std::string>& value) { return add(value); }
+  Params& integer(std::int64_t value) { return add(std::to_string(value)); }
+  Params& null() { return add(std::nullopt); }
+  // Adds a value and returns its placeholder with a cast: "$3::bigint".
+  std::string arg(std::optional<std::string> value, const char* type) {
+    add(std::move(value));
+    return "$" + std::to_string(values_.size()) + "::" + type;
+  }
+  std::string text_arg(std::string_view value) { return arg(std::string(value), "text"); }
+  std::string int_arg(std::int64_t value) { return arg(std::to_string(value), "bigint"); }
+  const std::vector<std::optional<std::string>>& values() const { return values_; }
+
+ private:
+  Params& add(std::optional<std::string> v) {
+    values_.push_back(std::move(v));
+    return *this;
+  }
+  std::vector<std::optional<std::string>> values_;
+};
+
+class Connection {
+ public:
+  // Connects. Unavailable when the server cannot be reached or refuses us.
+  static Result<std::unique_ptr<Connection>> open(const std::string& conninfo);
+
+  // Runs `fn`, turning any exception into an Error. A failure that leaves the
+  // connection unusable (broken socket, server shutting down) marks it lost:
+  // every later call fails at once and the owner must drop it. A conflict a
+  // re-run may resolve (deadlock, serialization failure) sets conflict().
+  template <typename Fn>
+  auto guard(Fn&& fn) -> decltype(fn()) {
+    if (lost_) return unavailable("postgres: connection lost");
+    try {
+      return fn();
+    } catch (const std::exception& e) {
+      return fail(e);
+    }
+  }
+
+  // Throwing primitives, for use inside guard(). `run` executes `sql` as a
+  // statement prepared on this connection on first use.
+  pqxx::result run(const std::string& sql, const Params& params = {});
+  // A simple query: several statements allowed, no parameters.
+  pqxx::result exec(const std::string& sql);
+
+  bool lost() const { return lost_; }
+  bool conflict() const { return conflict_; }
+  void clear_conflict() { conflict_ = false; }
+  void set_conflict() { conflict_ = true; }
+
+ private:
+  explicit Connection(const std::string& conninfo);
+  Error fail(const std::exception& e);
+  void check_open();
+
+  // Server notices go to nowhere (the library has no logger), not stderr.
+  class QuietNotices final : public pqxx::errorhandler {
+   public:
+    using pqxx::errorhandler::errorhandler;
+    bool operator()(const char*) noexcept override { return false; }
+  };
+
+  pqxx::connection conn_;
+  QuietNotices quiet_{conn_};
+  std::unordered_map<std::string, std::string> statements_;  // sql -> prepared name
+  bool lost_ = false;
+  bool conflict_ = false;
+};
+
+// Column lists the readers below expect, in order.
+extern const char* const kOrderColumns;
+extern const char* const kPositionColumns;
+extern const char* const kEventColumns;
+
+// Throw on a value the schema's CHECK constraints make impossible.
+OrderRecord read_order(const pqxx::row& row, int first = 0);
+PositionRecord read_position(const pqxx::row& row, int first = 0);
+OrderEvent read_event(const pqxx::row& row, int first = 0);
+
+// Migrates the database to the latest schema, in one transaction under an
+// advisory lock. Storage if the database's schema is newer than this code.
+Result<void> migrate(Connection& c);
+int latest_schema_version();
+
+}  // namespace orderstate::pg

@@ -1,0 +1,236 @@
+#include "pg_queries.hpp"
+
+#include <limits>
+#include <stdexcept>
+
+#include "orderstate/ids.hpp"
+
+namespace orderstate::pg {
+namespace {
+
+// The sequence inside an ID: the primary key of both the order and its position.
+std::optional<std::int64_t> seq_of(IdKind kind, std::string_view id) {
+  const auto parts = parse_id(kind, id);
+  if (!parts) return std::nullopt;
+  return parts->seq;
+}
+
+// "a, b" -> "p.a, p.b": a column list for a join.
+std::string prefixed(std::string_view columns, std::string_view table) {
+  std::string out(table);
+  out += '.';
+  for (char c : columns) {
+    out += c;
+    if (c == ' ') (out += table) += '.';
+  }
+  return out;
+}
+
+const std::string kSelectOrder = std::string("SELECT ") + kOrderColumns + " FROM orders ";
+const std::string kSelectPosition = std::string("SELECT ") + kPositionColumns + " FROM positions ";
+
+// Case-insensitive (ASCII) symbol match; the same expression as the indexes.
+std::string symbol_is(std::string_view column, Params& p, const std::string& symbol) {
+  return " AND lower(" + std::string(column) + " COLLATE \"C\") = lower(" + p.text_arg(symbol) +
+         " COLLATE \"C\")";
+}
+
+const char* for_update(Lock lock) { return lock == Lock::ForUpdate ? " FOR UPDATE" : ""; }
+
+template <typename T, typename Read>
+std::vector<T> read_all(const pqxx::result& r, Read read) {
+  std::vector<T> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.push_back(read(row, 0));
+  return out;
+}
+
+}  // namespace
+
+std::int64_t next_sequence(Connection& c) {
+  return c.run("SELECT nextval('order_seq')")[0][0].as<std::int64_t>();
+}
+
+bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
+  const auto seq = seq_of(IdKind::Order, o.order_id);
+  if (!seq) throw std::invalid_argument("malformed order id on insert");
+  Params a;
+  // One round trip. ON CONFLICT waits for a concurrent insert of the same
+  // client_order_id; when that commits, nothing is written here.
+  std::string sql =
+      "WITH o AS (INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, "
+      "exchange, symbol, side, type, amount, price, status, created_at, updated_at) VALUES (";
+  sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id) + ", ";
+  sql += a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
+  sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", " + a.text_arg(to_string(o.side));
+  sql += ", " + a.text_arg(to_string(o.type)) + ", " + a.text_arg(o.amount) + ", ";
+  sql += a.text_arg(o.price) + ", " + a.text_arg(to_string(o.status)) + ", ";
+  sql += a.text_arg(o.created_at) + ", " + a.text_arg(o.updated_at) + ") ";
+  sql +=
+      "ON CONFLICT (account_id, client_order_id) WHERE client_order_id IS NOT NULL DO NOTHING "
+      "RETURNING seq) "
+      "INSERT INTO positions (seq, position_id, order_id, account_id, exchange, symbol, side, "
+      "size, entry_price, status, opened_at, updated_at) SELECT seq, ";
+  sql += a.text_arg(p.position_id) + ", " + a.text_arg(p.order_id) + ", ";
+  sql += a.text_arg(p.account_id) + ", " + a.text_arg(p.exchange) + ", " + a.text_arg(p.symbol);
+  sql += ", " + a.text_arg(to_string(p.side)) + ", " + a.text_arg(p.size) + ", ";
+  sql += a.text_arg(p.entry_price) + ", " + a.text_arg(to_string(p.status)) + ", ";
+  sql += a.text_arg(p.opened_at) + ", " + a.text_arg(p.updated_at) + " FROM o";
+  return c.run(sql, a).affected_rows() == 1;
+}
+
+Result<OrderRecord> find_order(Connection& c, std::string_view account, std::string_view order_id,
+                               Lock lock) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return not_found("order not found");
+  Params a;
+  std::string sql = kSelectOrder + "WHERE seq = " + a.int_arg(*seq) +
+                    " AND order_id = " + a.text_arg(order_id) +
+                    " AND account_id = " + a.text_arg(account) + for_update(lock);
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return not_found("order not found");
+  return read_order(r[0]);
+}
+
+Result<OrderRecord> find_order_by_client_id(Connection& c, std::string_view account,
+                                            std::string_view client_order_id) {
+  Params a;
+  std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) +
+                    " AND client_order_id = " + a.text_arg(client_order_id);
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return not_found("order not found");
+  return read_order(r[0]);
+}
+
+Result<PositionRecord> find_position(Connection& c, std::string_view account,
+                                     std::string_view position_id, Lock lock) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return not_found("position not found");
+  Params a;
+  std::string sql;
+  if (lock == Lock::ForUpdate) {
+    // The order first (lock order), then the position, at its latest version.
+    const std::string s = a.int_arg(*seq);
+    sql = "WITH o AS (SELECT seq FROM orders WHERE seq = " + s + " FOR UPDATE) SELECT " +
+          prefixed(kPositionColumns, "p") + " FROM positions p JOIN o ON o.seq = p.seq" +
+          " WHERE p.seq = " + s + " AND p.position_id = " + a.text_arg(position_id) +
+          " AND p.account_id = " + a.text_arg(account) + " FOR UPDATE OF p";
+  } else {
+    sql = kSelectPosition + "WHERE seq = " + a.int_arg(*seq) +
+          " AND position_id = " + a.text_arg(position_id) +
+          " AND account_id = " + a.text_arg(account);
+  }
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return not_found("position not found");
+  return read_position(r[0]);
+}
+
+std::vector<PositionRecord> positions_in(Connection& c, std::string_view account,
+                                         std::optional<PositionStatus> status,
+                                         const std::optional<std::string>& symbol,
+                                         std::optional<int> limit, Lock lock) {
+  Params a;
+  std::string sql = "SELECT " + prefixed(kPositionColumns, "p") + " FROM positions p";
+  // Locking: each position's order too, order first, oldest first; rows that
+  // changed while we waited are re-checked against the filter.
+  if (lock == Lock::ForUpdate) sql += " JOIN orders o ON o.seq = p.seq";
+  sql += " WHERE p.account_id = " + a.text_arg(account);
+  if (status) sql += " AND p.status = " + a.text_arg(to_string(*status));
+  if (symbol) sql += symbol_is("p.symbol", a, *symbol);
+  sql += " ORDER BY p.seq";
+  if (limit) sql += " LIMIT " + a.int_arg(*limit);
+  if (lock == Lock::ForUpdate) sql += " FOR UPDATE OF o, p";
+  return read_all<PositionRecord>(c.run(sql, a), read_position);
+}
+
+std::vector<OrderRecord> orders_in(Connection& c, std::string_view account,
+                                   std::span<const OrderStatus> statuses,
+                                   const std::optional<std::string>& symbol, Lock lock) {
+  std::string array = "{";
+  for (OrderStatus s : statuses) (array += array.size() > 1 ? "," : "") += to_string(s);
+  array += "}";
+  Params a;
+  std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) +
+                    " AND status = ANY(" + a.arg(array, "text[]") + ")";
+  if (symbol) sql += symbol_is("symbol", a, *symbol);
+  sql += " ORDER BY seq";
+  sql += for_update(lock);
+  return read_all<OrderRecord>(c.run(sql, a), read_order);
+}
+
+std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
+                                     const OrderFilter& f) {
+  Params a;
+  std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) + " AND seq < " +
+                    a.int_arg(f.before_seq.value_or(std::numeric_limits<std::int64_t>::max()));
+  if (f.status) sql += " AND status = " + a.text_arg(to_string(*f.status));
+  if (f.symbol) sql += symbol_is("symbol", a, *f.symbol);
+  sql += " ORDER BY seq DESC LIMIT " + a.int_arg(f.limit);
+  return read_all<OrderRecord>(c.run(sql, a), read_order);
+}
+
+Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
+                                             std::string_view order_id) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return not_found("order not found");
+  // One round trip: no row at all means no such order for the account.
+  Params a;
+  std::string sql = "SELECT " + prefixed(kEventColumns, "e") +
+                    " FROM orders o LEFT JOIN order_events e ON e.order_seq = o.seq"
+                    " WHERE o.seq = " + a.int_arg(*seq) + " AND o.order_id = " +
+                    a.text_arg(order_id) + " AND o.account_id = " + a.text_arg(account) +
+                    " ORDER BY e.id";
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return not_found("order not found");
+  std::vector<OrderEvent> events;
+  for (const auto& row : r) {
+    if (!row[2].is_null()) events.push_back(read_event(row));
+  }
+  return events;
+}
+
+std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
+                                            std::string_view order_id, OrderStatus from,
+                                            OrderStatus to, std::string_view at) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return std::nullopt;
+  // A concurrent writer's lock makes this wait; the status is then re-checked
+  // on the row as that writer left it.
+  Params a;
+  std::string sql = "UPDATE orders SET status = " + a.text_arg(to_string(to)) +
+                    ", updated_at = " + a.text_arg(at) + " WHERE seq = " + a.int_arg(*seq) +
+                    " AND order_id = " + a.text_arg(order_id) +
+                    " AND account_id = " + a.text_arg(account) +
+                    " AND status = " + a.text_arg(to_string(from)) + " RETURNING " + kOrderColumns;
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return std::nullopt;
+  return read_order(r[0]);
+}
+
+bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
+                         PositionStatus to, std::string_view at,
+                         const std::optional<std::string>& entry_price) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return false;
+  Params a;
+  std::string sql = "UPDATE positions SET status = " + a.text_arg(to_string(to)) +
+                    ", updated_at = " + a.text_arg(at) + ", entry_price = coalesce(" +
+                    a.arg(entry_price, "text") + ", entry_price) WHERE seq = " + a.int_arg(*seq) +
+                    " AND position_id = " + a.text_arg(position_id) +
+                    " AND status = " + a.text_arg(to_string(from));
+  return c.run(sql, a).affected_rows() == 1;
+}
+
+void append_event(Connection& c, const OrderEvent& e) {
+  const auto seq = seq_of(IdKind::Order, e.order_id);
+  if (!seq) throw std::invalid_argument("malformed order id in event");
+  Params a;
+  std::string sql = "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
+                    "reason) VALUES (" + a.int_arg(*seq) + ", " + a.text_arg(e.order_id) + ", ";
+  sql += a.arg(e.from ? std::optional<std::string>(to_string(*e.from)) : std::nullopt, "text");
+  sql += ", " + a.text_arg(to_string(e.to)) + ", " + a.text_arg(e.at) + ", " +
+         a.text_arg(e.reason) + ")";
+  c.run(sql, a);
+}
+
+}  // namespace orderstate::pg

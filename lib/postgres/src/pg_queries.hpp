@@ -1,0 +1,54 @@
+// Private to the PostgreSQL backend: every statement it runs, as functions
+// over a Connection, shared by the write transaction and the read path. They
+// throw libpqxx exceptions on storage errors (the caller's Connection::guard
+// converts them) and return NotFound as a Result.
+//
+// Locking (Lock::ForUpdate, inside the write transaction): an order row is
+// always locked before its position's, and several orders in seq order, so
+// two instances sharing a database do not deadlock on the service's units.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orderstate/repository.hpp"
+#include "pg_connection.hpp"
+
+namespace orderstate::pg {
+
+enum class Lock { None, ForUpdate };
+
+std::int64_t next_sequence(Connection& c);
+// false: another committed order of the account holds its client_order_id
+// (nothing was written).
+bool insert(Connection& c, const OrderRecord& order, const PositionRecord& position);
+Result<OrderRecord> find_order(Connection& c, std::string_view account, std::string_view order_id,
+                               Lock lock);
+Result<OrderRecord> find_order_by_client_id(Connection& c, std::string_view account,
+                                            std::string_view client_order_id);
+Result<PositionRecord> find_position(Connection& c, std::string_view account,
+                                     std::string_view position_id, Lock lock);
+std::vector<PositionRecord> positions_in(Connection& c, std::string_view account,
+                                         std::optional<PositionStatus> status,
+                                         const std::optional<std::string>& symbol,
+                                         std::optional<int> limit, Lock lock);
+std::vector<OrderRecord> orders_in(Connection& c, std::string_view account,
+                                   std::span<const OrderStatus> statuses,
+                                   const std::optional<std::string>& symbol, Lock lock);
+std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
+                                     const OrderFilter& filter);
+Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
+                                             std::string_view order_id);
+std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
+                                            std::string_view order_id, OrderStatus from,
+                                            OrderStatus to, std::string_view at);
+bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
+                         PositionStatus to, std::string_view at,
+                         const std::optional<std::string>& entry_price);
+void append_event(Connection& c, const OrderEvent& event);
+
+}  // namespace orderstate::pg

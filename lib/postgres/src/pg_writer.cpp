@@ -1,0 +1,233 @@
+#include "pg_writer.hpp"
+
+#include <algorithm>
+
+#include "pg_queries.hpp"
+
+namespace orderstate::pg {
+namespace {
+
+// Runs of one unit: the first, and re-runs after conflicts with other instances.
+constexpr int kMaxAttempts = 3;
+
+// WriteTx over the writer connection, valid for one transaction. After a
+// statement fails, PostgreSQL refuses every other statement until the unit's
+// savepoint is rolled back: the unit is "poisoned" and each later operation
+// returns that first error without a round trip.
+class PgTx final : public WriteTx {
+ public:
+  explicit PgTx(Connection& c) : c_(c) {}
+
+  void start_unit() {
+    poison_.reset();
+    c_.clear_conflict();
+  }
+  const std::optional<Error>& poison() const { return poison_; }
+
+  Result<std::int64_t> next_sequence() override {
+    return op([&]() -> Result<std::int64_t> { return pg::next_sequence(c_); });
+  }
+  Result<void> insert(const OrderRecord& o, const PositionRecord& p) override {
+    return op([&]() -> Result<void> {
+      if (pg::insert(c_, o, p)) return Ok{};
+      // Another instance committed this client_order_id after our lookup:
+      // a re-run of the unit finds it and replays it.
+      c_.set_conflict();
+      return unavailable("postgres: client_order_id placed concurrently by another instance");
+    });
+  }
+  Result<OrderRecord> find_order(std::string_view account, std::string_view id) override {
+    return op([&] { return pg::find_order(c_, account, id, Lock::ForUpdate); });
+  }
+  Result<OrderRecord> find_order_by_client_id(std::string_view account,
+                                              std::string_view client_order_id) override {
+    return op([&] { return pg::find_order_by_client_id(c_, account, client_order_id); });
+  }
+  Result<PositionRecord> find_position(std::string_view account, std::string_view id) override {
+    return op([&] { return pg::find_position(c_, account, id, Lock::ForUpdate); });
+  }
+  Result<std::vector<PositionRecord>> positions_in(std::string_view account, PositionStatus status,
+                                                   const std::optional<std::string>& symbol,
+                                                   std::optional<int> limit) override {
+    return op([&]() -> Result<std::vector<PositionRecord>> {
+      return pg::positions_in(c_, account, status, symbol, limit, Lock::ForUpdate);
+    });
+  }
+  Result<std::vector<OrderRecord>> orders_in(std::string_view account,
+                                             std::span<const OrderStatus> statuses,
+                                             const std::optional<std::string>& symbol) override {
+    return op([&]() -> Result<std::vector<OrderRecord>> {
+      return pg::orders_in(c_, account, statuses, symbol, Lock::ForUpdate);
+    });
+  }
+  Result<std::optional<OrderRecord>> set_order_status(std::string_view account, std::string_view id,
+                                                      OrderStatus from, OrderStatus to,
+                                                      std::string_view at) override {
+    return op([&]() -> Result<std::optional<OrderRecord>> {
+      return pg::set_order_status(c_, account, id, from, to, at);
+    });
+  }
+  Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
+                                   std::string_view at,
+                                   const std::optional<std::string>& entry_price) override {
+    return op([&]() -> Result<bool> {
+      return pg::set_position_status(c_, id, from, to, at, entry_price);
+    });
+  }
+  Result<void> append_event(const OrderEvent& e) override {
+    return op([&]() -> Result<void> { return pg::append_event(c_, e), Ok{}; });
+  }
+
+ private:
+  template <typename Fn>
+  auto op(Fn&& fn) -> decltype(fn()) {
+    if (poison_) return *poison_;
+    bool threw = true;
+    auto result = c_.guard([&]() -> decltype(fn()) {
+      auto r = fn();
+      threw = false;
+      return r;
+    });
+    if (threw) poison_ = result.error();
+    return result;
+  }
+
+  Connection& c_;
+  std::optional<Error> poison_;
+};
+
+Result<void> run_unit(const Repository::Work& work, PgTx& tx) {
+  tx.start_unit();
+  Result<void> result = Ok{};
+  try {
+    result = work(tx);
+  } catch (const std::exception& e) {
+    result = storage_error(std::string("unit of work threw: ") + e.what());
+  }
+  // A unit that carried on after a failed statement cannot keep its work.
+  if (result.ok() && tx.poison()) return *tx.poison();
+  return result;
+}
+
+}  // namespace
+
+struct Writer::Pending {
+  const Repository::Work* work;
+  std::optional<Result<void>> result;
+  bool done = false;
+};
+
+Writer::Writer(std::string conninfo, int max_batch, std::unique_ptr<Connection> conn)
+    : conninfo_(std::move(conninfo)), max_batch_(max_batch), conn_(std::move(conn)) {}
+
+Result<void> Writer::write(const Repository::Work& work) {
+  Pending me{&work, std::nullopt};
+  std::unique_lock lock(queue_mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leader_active_) {
+      queue_cv_.wait(lock);
+      continue;
+    }
+    leader_active_ = true;
+    const std::size_t n = std::min(queue_.size(), static_cast<std::size_t>(max_batch_));
+    std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    run_batch(batch);
+    lock.lock();
+    for (Pending* p : batch) p->done = true;
+    leader_active_ = false;
+    queue_cv_.notify_all();
+  }
+  return std::move(*me.result);
+}
+
+// Runs the batch; units that lost a conflict run again in a transaction of
+// their own after the first commits (so the locks they waited for are free).
+void Writer::run_batch(std::vector<Pending*>& batch) {
+  std::lock_guard guard(conn_mu_);
+  std::vector<Pending*> todo = batch;
+  for (int attempt = 1; !todo.empty(); ++attempt) {
+    std::vector<Pending*> again;
+    run_once(todo, attempt < kMaxAttempts ? &again : nullptr);
+    todo.swap(again);
+  }
+}
+
+// Opens the transaction and the first unit's savepoint in one round trip. A
+// connection found dead here (the server restarted since its last use) is
+// replaced once: nothing was sent that could have taken effect.
+Result<void> Writer::begin() {
+  for (int attempt = 0;; ++attempt) {
+    const bool fresh = !conn_;
+    if (!conn_) {
+      auto opened = Connection::open(conninfo_);
+      if (!opened.ok()) return opened.error();
+      conn_ = std::move(opened).value();
+    }
+    auto begun = conn_->guard([&]() -> Result<void> {
+      conn_->exec("BEGIN; SAVEPOINT unit");
+      return Ok{};
+    });
+    if (begun.ok() || !conn_->lost()) return begun;
+    conn_.reset();
+    if (fresh || attempt > 0) return begun;
+  }
+}
+
+// Runs `units` in one transaction, each in the savepoint "unit", and commits
+// once. A unit's outcome is final only once the commit succeeded: if the
+// transaction is lost, every unit reports the error. With `retry`, a unit
+// that failed on a conflict is rolled back and moved there without a result.
+void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry) {
+  auto exec = [&](const char* sql) {
+    return conn_->guard([&]() -> Result<void> { return conn_->exec(sql), Ok{}; });
+  };
+  // Ends the transaction whatever state it is in; a connection that cannot
+  // is dropped (the server rolls back when it goes).
+  auto end = [&] {
+    if (conn_ && (conn_->lost() || !exec("ROLLBACK").ok())) conn_.reset();
+  };
+  auto fail_all = [&](const Error& e) {
+    for (Pending* p : units) p->result = e;
+    if (retry) retry->clear();
+    end();
+  };
+  if (auto begun = begin(); !begun) return fail_all(begun.error());
+
+  PgTx tx(*conn_);
+  bool any_ok = false;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    Pending* p = units[i];
+    Result<void> result = run_unit(*p->work, tx);
+    if (conn_->lost()) return fail_all(unavailable("postgres: connection lost in a transaction"));
+    if (result.ok()) {
+      any_ok = true;
+      p->result = std::move(result);
+      if (i + 1 == units.size()) break;
+      // Keep this unit's work; the next one starts from here.
+      if (auto sp = exec("RELEASE SAVEPOINT unit; SAVEPOINT unit"); !sp) return fail_all(sp.error());
+      continue;
+    }
+    // Undo only this unit; the savepoint stays for the next.
+    if (auto undone = exec("ROLLBACK TO SAVEPOINT unit"); !undone) return fail_all(undone.error());
+    if (retry && conn_->conflict()) {
+      retry->push_back(p);
+    } else {
+      p->result = std::move(result);
+    }
+  }
+  if (!any_ok) return end();  // nothing to keep: save the commit
+  // RELEASE first: it fails if the transaction were somehow aborted, where a
+  // bare COMMIT would quietly roll back.
+  auto committed = exec("RELEASE SAVEPOINT unit; COMMIT");
+  if (committed.ok()) return;
+  if (conn_->lost()) {
+    return fail_all(unavailable("postgres: connection lost during COMMIT, the outcome is unknown: " +
+                                committed.error().message));
+  }
+  fail_all(committed.error());  // and ends the transaction if COMMIT did not run
+}
+
+}  // namespace orderstate::pg

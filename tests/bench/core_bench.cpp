@@ -1,0 +1,275 @@
+// Cancels per second through orderstate::Orders next to a raw sqlite3 C API
+// baseline doing the same work with cached statements, in three storage
+// modes; group commit under 16 threads; place/cancel cost as the table grows.
+// Prints a table and writes JSON rows. `--smoke` runs tiny sizes (ctest).
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "orderstate/orders.hpp"
+#include "orderstate/sqlite_repository.hpp"
+
+using namespace orderstate;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+struct Row {
+  std::string name;
+  double value;
+  std::string unit;
+  std::string note;
+};
+std::vector<Row> rows;
+
+void report(std::string name, double value, std::string unit, std::string note = "") {
+  std::printf("%-58s %12.0f %-9s %s\n", name.c_str(), value, unit.c_str(), note.c_str());
+  std::fflush(stdout);
+  rows.push_back({std::move(name), value, std::move(unit), std::move(note)});
+}
+
+double seconds_since(Steady::time_point t0) {
+  return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+struct Mode {
+  const char* name;
+  bool file;
+  Durability durability;
+};
+
+std::string fresh_path(const std::string& dir, const char* tag) {
+  const std::string path = dir + "/" + tag + ".db";
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return path;
+}
+
+std::unique_ptr<SqliteRepository> open_repo(const std::string& path, Durability d, int batch = 512) {
+  auto repo = SqliteRepository::open({path, 5000, d, 16, batch});
+  if (!repo.ok()) {
+    std::fprintf(stderr, "open %s: %s\n", path.c_str(), repo.error().message.c_str());
+    std::exit(1);
+  }
+  return std::move(repo).value();
+}
+
+// Places n orders; returns their ids.
+std::vector<std::string> place_n(Orders& orders, int n) {
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(n));
+  const PlaceRequest r{"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", {}};
+  for (int i = 0; i < n; ++i) ids.push_back(orders.place("acct", r)->order.order_id);
+  return ids;
+}
+
+double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
+  const auto t0 = Steady::now();
+  for (const auto& id : ids) {
+    if (!orders.cancel("acct", id).ok()) std::abort();
+  }
+  return static_cast<double>(ids.size()) / seconds_since(t0);
+}
+
+// The same cancel with the sqlite3 C API: one IMMEDIATE transaction with the
+// conditional order update, the position closure and the event insert.
+double raw_cancels(sqlite3* db, const std::vector<std::string>& ids) {
+  auto prep = [&](const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      std::fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db));
+      std::abort();
+    }
+    return s;
+  };
+  sqlite3_stmt* begin = prep("BEGIN IMMEDIATE");
+  sqlite3_stmt* commit = prep("COMMIT");
+  sqlite3_stmt* order = prep(
+      "UPDATE orders SET status = 'CANCELED', updated_at = ?1 "
+      "WHERE seq = ?2 AND order_id = ?3 AND status = 'OPEN'");
+  sqlite3_stmt* position = prep(
+      "UPDATE positions SET status = 'CLOSED', updated_at = ?1 WHERE seq = ?2 AND status = 'OPEN'");
+  sqlite3_stmt* event = prep(
+      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
+      "VALUES (?1, ?2, 'OPEN', 'CANCELED', ?3, 'cancel')");
+  auto run = [](sqlite3_stmt* s) {
+    if (sqlite3_step(s) != SQLITE_DONE) std::abort();
+    sqlite3_reset(s);
+  };
+  const char* at = "2026-03-03T12:05:00Z";
+  const auto t0 = Steady::now();
+  for (const auto& id : ids) {
+    const sqlite3_int64 seq = std::stoll(id.substr(id.rfind('-') + 1));
+    run(begin);
+    sqlite3_bind_text(order, 1, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(order, 2, seq);
+    sqlite3_bind_text(order, 3, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
+    run(order);
+    if (sqlite3_changes(db) != 1) std::abort();
+    sqlite3_bind_text(position, 1, at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(position, 2, seq);
+    run(position);
+    sqlite3_bind_int64(event, 1, seq);
+    sqlite3_bind_text(event, 2, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(event, 3, at, -1, SQLITE_STATIC);
+    run(event);
+    run(commit);
+  }
+  const double rate = static_cast<double>(ids.size()) / seconds_since(t0);
+  for (sqlite3_stmt* s : {begin, commit, order, position, event}) sqlite3_finalize(s);
+  return rate;
+}
+
+void core_vs_raw(const std::string& dir, int n) {
+  const Mode modes[] = {{"memory", false, Durability::Normal},
+                        {"file WAL synchronous=NORMAL", true, Durability::Normal},
+                        {"file WAL synchronous=FULL", true, Durability::Full}};
+  for (const Mode& m : modes) {
+    const int count = m.durability == Durability::Full ? n / 10 : n;
+    FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));  // same ids in every database
+    // Library: its own database, seeded then reopened so both sides start
+    // from a checkpointed file with an empty WAL.
+    const std::string lib_path = m.file ? fresh_path(dir, "lib") : ":memory:";
+    auto repo = open_repo(lib_path, m.durability);
+    auto ids = place_n(*std::make_unique<Orders>(*repo, clock), count);
+    if (m.file) {
+      repo.reset();
+      repo = open_repo(lib_path, m.durability);
+    }
+    Orders orders(*repo, clock);
+    const double lib = library_cancels(orders, ids);
+    // Baseline: a database made the same way, driven through the C API.
+    double raw = 0;
+    if (m.file) {
+      const std::string raw_path = fresh_path(dir, "raw");
+      {
+        auto seed = open_repo(raw_path, m.durability);
+        Orders seeded(*seed, clock);
+        place_n(seeded, count);
+      }
+      sqlite3* db = nullptr;
+      sqlite3_open(raw_path.c_str(), &db);
+      sqlite3_exec(db,
+                   m.durability == Durability::Full ? "PRAGMA synchronous=FULL"
+                                                    : "PRAGMA synchronous=NORMAL",
+                   nullptr, nullptr, nullptr);
+      raw = raw_cancels(db, ids);
+      sqlite3_close(db);
+    } else {
+      // In memory the baseline must build its own copy of the schema and rows.
+      const std::string mem_path = fresh_path(dir, "mem-seed");
+      {
+        auto seed = open_repo(mem_path, Durability::Normal);
+        Orders seeded(*seed, clock);
+        place_n(seeded, count);
+      }
+      sqlite3* src = nullptr;
+      sqlite3* db = nullptr;
+      sqlite3_open(mem_path.c_str(), &src);
+      sqlite3_open(":memory:", &db);
+      sqlite3_backup* copy = sqlite3_backup_init(db, "main", src, "main");
+      if (!copy || sqlite3_backup_step(copy, -1) != SQLITE_DONE) std::abort();
+      sqlite3_backup_finish(copy);
+      sqlite3_close(src);
+      raw = raw_cancels(db, ids);
+      sqlite3_close(db);
+    }
+    char note[64];
+    std::snprintf(note, sizeof note, "ratio %.2f (target >= 0.80)", lib / raw);
+    report(std::string("cancel/s library, ") + m.name, lib, "cancel/s", note);
+    report(std::string("cancel/s raw sqlite3, ") + m.name, raw, "cancel/s");
+  }
+}
+
+// 16 threads cancelling distinct orders: group commit vs one transaction each.
+void group_commit(const std::string& dir, int n) {
+  struct Case {
+    const char* name;
+    Durability d;
+    int batch;
+  };
+  const Case cases[] = {{"FULL, one transaction per cancel", Durability::Full, 1},
+                        {"FULL, group commit", Durability::Full, 512},
+                        {"NORMAL, group commit", Durability::Normal, 512}};
+  for (const Case& c : cases) {
+    FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));  // same ids in every database
+    auto repo = open_repo(fresh_path(dir, "gc"), c.d, c.batch);
+    Orders orders(*repo, clock);
+    const auto ids = place_n(orders, n);
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    const auto t0 = Steady::now();
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&] {
+        for (std::size_t i; (i = next++) < ids.size();) {
+          if (!orders.cancel("acct", ids[i]).ok()) std::abort();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    report(std::string("cancel/s 16 threads, file ") + c.name,
+           static_cast<double>(ids.size()) / seconds_since(t0), "cancel/s");
+  }
+}
+
+// Place and cancel cost with the table at several sizes.
+void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
+  FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));  // same ids in every database
+  auto repo = open_repo(fresh_path(dir, "scale"), Durability::Normal);
+  Orders orders(*repo, clock);
+  int have = 0;
+  for (int size : sizes) {
+    place_n(orders, size - have);
+    have = size;
+    auto t0 = Steady::now();
+    const auto ids = place_n(orders, probe);
+    const double place_us = seconds_since(t0) * 1e6 / probe;
+    t0 = Steady::now();
+    for (const auto& id : ids) (void)orders.cancel("acct", id);
+    const double cancel_us = seconds_since(t0) * 1e6 / probe;
+    have += probe;
+    report("place, file NORMAL, " + std::to_string(size) + " orders in table", place_us, "us/op");
+    report("cancel, file NORMAL, " + std::to_string(size) + " orders in table", cancel_us, "us/op");
+  }
+}
+
+void write_json(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return;
+  std::fprintf(f, "[\n");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::fprintf(f, "  {\"name\": \"%s\", \"value\": %.1f, \"unit\": \"%s\", \"note\": \"%s\"}%s\n",
+                 rows[i].name.c_str(), rows[i].value, rows[i].unit.c_str(), rows[i].note.c_str(),
+                 i + 1 < rows.size() ? "," : "");
+  }
+  std::fprintf(f, "]\n");
+  std::fclose(f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool smoke = false;
+  std::string json, dir = std::filesystem::temp_directory_path() / "orderstate-bench";
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--smoke")) smoke = true;
+    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+  }
+  std::filesystem::create_directories(dir);
+  std::printf("%-58s %12s %-9s %s\n", "benchmark", "value", "unit", "note");
+  core_vs_raw(dir, smoke ? 200 : 20000);
+  group_commit(dir, smoke ? 200 : 4000);
+  scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
+          smoke ? 50 : 2000);
+  if (!json.empty()) write_json(json);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
