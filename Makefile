@@ -1,5 +1,6 @@
-# A thin front to CMake. `make test` and `make run` work on a fresh Debian 12:
-# they install what is missing first (cmake/install-deps.sh, apt-get as root).
+# A thin front to CMake. Every target installs what is missing first
+# (cmake/install-deps.sh; apt-get as root), so a fresh Debian 12 needs nothing else.
+SHELL := /bin/bash
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
@@ -7,8 +8,9 @@ ifeq ($(CI),true)
   CMAKE_FLAGS += -DORDERSTATE_WERROR=ON
 endif
 ARGS ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run clean
+.PHONY: all deps build test run sanitize fuzz bench clean
 
 all: build
 
@@ -25,5 +27,37 @@ test: build
 run: build
 	$(BUILD)/bin/orderstate-server --db ./orderstate.db $(ARGS)
 
+# The whole suite under ASan+UBSan, then under TSan, each in its own folder.
+sanitize: deps
+	@bash cmake/install-deps.sh sanitize
+	cmake -S . -B build-asan $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DORDERSTATE_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E bench
+	cmake -S . -B build-tsan $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DORDERSTATE_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -E bench
+
+# Each libFuzzer target for FUZZ_SECONDS, from the seed corpus in tests/fuzz/corpus.
+fuzz: deps
+	@bash cmake/install-deps.sh fuzz
+	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DORDERSTATE_FUZZ=ON -DORDERSTATE_BUILD_TESTS=OFF -DORDERSTATE_BUILD_EXAMPLES=OFF \
+	  -DORDERSTATE_WITH_POSTGRES=OFF
+	cmake --build build-fuzz -j $(JOBS) --target decimal_fuzz ids_fuzz request_fuzz
+	@for t in decimal ids request; do \
+	  mkdir -p build-fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ ; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/bin/$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$t 2>&1 | grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
+
+bench: build
+	@bash cmake/install-deps.sh bench
+	@mkdir -p $(BUILD)/bench
+	bash tests/bench/run.sh $(BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

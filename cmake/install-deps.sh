@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev libsqlitecpp-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   rapidjson-dev catch2
+  libpqxx-dev libpq-dev postgresql-15
   curl
 )
 # Extra groups, asked for by name: `install-deps.sh sanitize bench`.

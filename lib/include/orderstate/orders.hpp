@@ -25,7 +25,7 @@ struct PlaceRequest {
   std::string type;    // "MARKET" | "LIMIT", any case; empty means MARKET
   std::string amount;  // decimal text > 0
   std::string price;   // decimal text; > 0 for LIMIT; empty means "0" for MARKET
-  std::optional<std::string> client_order_id;
+  std::optional<std::string> client_order_id = std::nullopt;
 };
 
 struct Placed {
@@ -94,6 +94,11 @@ class Orders {
   Result<PositionRecord> get_position(std::string_view account, std::string_view position_id);
   Result<std::vector<PositionRecord>> list_positions(std::string_view account,
                                                      std::optional<PositionStatus> status);
+
+  // Ok while the store answers (for health checks).
+  Result<void> ping() { return repo_.ping(); }
+  // The clock records are stamped with.
+  const Clock& clock() const { return clock_; }
 
  private:
   Repository& repo_;

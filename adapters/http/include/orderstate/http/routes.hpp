@@ -1,0 +1,54 @@
+// The HTTP adapter: mounts the /api/v1/trading endpoints on a caller-owned
+// httplib::Server. Handlers decode JSON, call one Orders method for the key's
+// account, and encode the result; every body is JSON (application/json) and no
+// exception or internal text reaches a client. Handlers run concurrently on the
+// server's pool; everything they touch (Orders, the probes) must be thread-safe.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "orderstate/http/auth.hpp"
+#include "orderstate/orders.hpp"
+
+namespace orderstate::http {
+
+inline constexpr std::size_t kDefaultPayloadMaxLength = 64 * 1024;
+
+struct RouteOptions {
+  // Every endpoint lives under this path.
+  std::string prefix = "/api/v1/trading";
+  // Largest request body read, chunked ones included (cpp-httplib 0.11 bounds
+  // only Content-Length bodies, by the server's payload limit). Keep it at or
+  // below that limit.
+  std::size_t max_body_bytes = kDefaultPayloadMaxLength;
+  // GET /healthz answers 200 while this returns true, else 503. Not mounted
+  // when empty. Called on pool threads: must be thread-safe.
+  std::function<bool()> health;
+  // Called with the log-only message of every Unavailable/Storage error (the
+  // client sees only "storage unavailable" / "internal error"). Optional.
+  std::function<void(std::string_view)> on_storage_error;
+  // Nanoseconds since the epoch, for the positions snapshot's id and
+  // timestamp. Empty: the system clock.
+  std::function<std::int64_t()> now_ns;
+};
+
+// Adds the routes (and 405 answers for their other methods) to `server`. Installs
+// no server-wide handler: see install_default_handlers. `orders` must outlive
+// the server's use of the routes; `auth` and `options` are copied.
+void mount_routes(httplib::Server& server, Orders& orders, const Auth& auth,
+                  const RouteOptions& options = {});
+
+// The server-wide handlers the adapter's JSON contract assumes, for
+// applications that have none of their own: JSON error bodies for 400/404/
+// 405/413 and the like, a generic 500 for escaping exceptions, and the payload
+// limit. Replaces any error or exception handler set before.
+void install_default_handlers(httplib::Server& server,
+                              std::size_t payload_max_length = kDefaultPayloadMaxLength);
+
+}  // namespace orderstate::http

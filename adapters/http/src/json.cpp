@@ -1,0 +1,166 @@
+#include "json.hpp"
+
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+namespace orderstate::http {
+namespace {
+
+void write_member(JsonWriter& w, const char* key, std::string_view value) {
+  w.Key(key);
+  write_string(w, value);
+}
+
+// SAX handler collecting the members of a root object. Any other root stops
+// the parse (returning false ends it with an error).
+class TopLevelHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLevelHandler> {
+ public:
+  explicit TopLevelHandler(JsonObject& out) : out_(out) {}
+
+  bool Null() { return scalar(JsonKind::Null, {}); }
+  bool Bool(bool) { return scalar(JsonKind::Bool, {}); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return scalar(JsonKind::Number, {s, n});
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return scalar(JsonKind::String, {s, n});
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (depth_ == 1) key_.assign(s, n);
+    return true;
+  }
+  bool StartObject() { return open(JsonKind::Object); }
+  bool StartArray() { return depth_ > 0 && open(JsonKind::Array); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+  // With kParseNumbersAsStringsFlag every number arrives as RawNumber.
+  bool Default() { return false; }
+
+ private:
+  bool scalar(JsonKind kind, std::string_view text) {
+    if (depth_ == 0) return false;
+    if (depth_ == 1) out_.set(key_, {kind, std::string(text)});
+    return true;
+  }
+  bool open(JsonKind kind) {
+    if (depth_ == 1) out_.set(key_, {kind, {}});
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  JsonObject& out_;
+  int depth_ = 0;
+  std::string key_;
+};
+
+}  // namespace
+
+void write_string(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_order(JsonWriter& w, const OrderRecord& o) {
+  w.StartObject();
+  write_member(w, "order_id", o.order_id);
+  write_member(w, "position_id", o.position_id);
+  write_member(w, "exchange", o.exchange);
+  write_member(w, "symbol", o.symbol);
+  write_member(w, "side", to_string(o.side));
+  write_member(w, "type", to_string(o.type));
+  write_member(w, "amount", o.amount);
+  write_member(w, "price", o.price);
+  write_member(w, "status", to_string(o.status));
+  write_member(w, "created_at", o.created_at);
+  write_member(w, "updated_at", o.updated_at);
+  w.EndObject();
+}
+
+void write_position(JsonWriter& w, const PositionRecord& p) {
+  w.StartObject();
+  write_member(w, "position_id", p.position_id);
+  write_member(w, "order_id", p.order_id);
+  write_member(w, "exchange", p.exchange);
+  write_member(w, "symbol", p.symbol);
+  write_member(w, "side", to_string(p.side));
+  write_member(w, "size", p.size);
+  write_member(w, "entry_price", p.entry_price);
+  write_member(w, "status", to_string(p.status));
+  write_member(w, "opened_at", p.opened_at);
+  write_member(w, "updated_at", p.updated_at);
+  w.EndObject();
+}
+
+void write_event(JsonWriter& w, const OrderEvent& e) {
+  w.StartObject();
+  write_member(w, "order_id", e.order_id);
+  w.Key("from");
+  if (e.from) {
+    write_string(w, to_string(*e.from));
+  } else {
+    w.Null();
+  }
+  write_member(w, "to", to_string(e.to));
+  write_member(w, "at", e.at);
+  write_member(w, "reason", e.reason);
+  w.EndObject();
+}
+
+std::string error_body(std::string_view message) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  write_member(w, "status", "error");
+  write_member(w, "error", message);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::optional<JsonObject> JsonObject::parse(std::string_view body) {
+  // A raw NUL is never valid JSON, and MemoryStream would read it as the end.
+  if (body.find('\0') != std::string_view::npos) return std::nullopt;
+  JsonObject object;
+  TopLevelHandler handler(object);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseIterativeFlag;  // no recursion on deep nesting
+  if (reader.Parse<kFlags>(stream, handler).IsError()) return std::nullopt;
+  return object;
+}
+
+const JsonObject::Member* JsonObject::find(std::string_view key) const {
+  const auto it = members_.find(key);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+void JsonObject::set(std::string key, Member member) {
+  members_.insert_or_assign(std::move(key), std::move(member));
+}
+
+namespace {
+
+TextField text_field(const JsonObject& object, std::string_view key, bool numbers) {
+  const JsonObject::Member* m = object.find(key);
+  if (m == nullptr || m->kind == JsonKind::Null) return {};
+  if (m->kind == JsonKind::String || (numbers && m->kind == JsonKind::Number)) {
+    return {true, m->text};
+  }
+  return {false, std::nullopt};
+}
+
+}  // namespace
+
+TextField string_field(const JsonObject& object, std::string_view key) {
+  return text_field(object, key, false);
+}
+
+TextField number_field(const JsonObject& object, std::string_view key) {
+  return text_field(object, key, true);
+}
+
+}  // namespace orderstate::http

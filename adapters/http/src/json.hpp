@@ -1,0 +1,93 @@
+// JSON for the HTTP adapter (private). Encoding writes records with
+// rapidjson::Writer in the wire's exact key order; decoding reads a request
+// body's top-level object, keeping numbers as the text the client wrote.
+// Free functions over values; thread-safe.
+#pragma once
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "orderstate/order.hpp"
+
+namespace orderstate::http {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(JsonWriter& w, std::string_view s);
+void write_order(JsonWriter& w, const OrderRecord& order);
+void write_position(JsonWriter& w, const PositionRecord& position);
+void write_event(JsonWriter& w, const OrderEvent& event);
+
+// {"status":"error","error":<message>}
+std::string error_body(std::string_view message);
+
+// {"status":"success","data":<what write_data writes>}
+template <typename WriteData>
+std::string success_body(WriteData&& write_data) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("status");
+  w.String("success");
+  w.Key("data");
+  std::forward<WriteData>(write_data)(w);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// {"count":N,"<name>":[...]} of records written by `write_one`.
+template <typename Record, typename WriteOne>
+void write_list(JsonWriter& w, const char* name, const std::vector<Record>& records,
+                WriteOne write_one) {
+  w.Key("count");
+  w.Uint64(records.size());
+  w.Key(name);
+  w.StartArray();
+  for (const Record& r : records) write_one(w, r);
+  w.EndArray();
+}
+
+enum class JsonKind { Null, Bool, Number, String, Object, Array };
+
+// The top-level members of a JSON object body. String and number members keep
+// their exact text; nested objects and arrays are known by kind only. On a
+// repeated key the last one wins.
+class JsonObject {
+ public:
+  struct Member {
+    JsonKind kind = JsonKind::Null;
+    std::string text;  // String: unescaped value; Number: as written
+  };
+
+  // nullopt unless `body` is one well-formed UTF-8 JSON object.
+  static std::optional<JsonObject> parse(std::string_view body);
+
+  // nullptr when absent.
+  const Member* find(std::string_view key) const;
+
+  void set(std::string key, Member member);
+
+ private:
+  std::map<std::string, Member, std::less<>> members_;
+};
+
+// A member read as text. `valid` is false when it is present with a JSON type
+// the field does not take; `text` is nullopt when absent or null.
+struct TextField {
+  bool valid = true;
+  std::optional<std::string> text;
+};
+
+// Accepts a JSON string.
+TextField string_field(const JsonObject& object, std::string_view key);
+// Accepts a JSON string or a JSON number (its text as written).
+TextField number_field(const JsonObject& object, std::string_view key);
+
+}  // namespace orderstate::http

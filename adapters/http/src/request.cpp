@@ -1,0 +1,40 @@
+#include "request.hpp"
+
+#include <cctype>
+
+#include "json.hpp"
+
+namespace orderstate::http {
+namespace {
+
+constexpr std::string_view kBlank = " \t\r\n";
+
+}  // namespace
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(kBlank);
+  if (first == std::string_view::npos) return {};
+  return std::string(s.substr(first, s.find_last_not_of(kBlank) - first + 1));
+}
+
+std::string to_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool decode_symbol_filter(const std::string& body, std::optional<std::string>& symbol) {
+  symbol.reset();
+  if (body.find_first_not_of(kBlank) == std::string::npos) return true;
+  const auto o = JsonObject::parse(body);
+  if (!o) return false;
+  const TextField f = string_field(*o, "symbol");
+  if (!f.valid) return false;
+  if (f.text) {
+    std::string trimmed = trim(*f.text);
+    if (!trimmed.empty()) symbol = std::move(trimmed);
+  }
+  return true;
+}
+
+}  // namespace orderstate::http

@@ -1,0 +1,19 @@
+// Request decoding shared by the routes (private): small text helpers and the
+// optional {"symbol"} body of the *_all endpoints. Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace orderstate::http {
+
+std::string trim(std::string_view s);
+std::string to_upper(std::string_view s);
+
+// An empty (or blank) body, or a JSON object whose optional "symbol" is a
+// string. Sets `symbol` to the trimmed symbol, or nullopt when absent or
+// blank. Returns false for any other body.
+bool decode_symbol_filter(const std::string& body, std::optional<std::string>& symbol);
+
+}  // namespace orderstate::http

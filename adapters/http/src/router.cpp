@@ -1,0 +1,118 @@
+#include "router.hpp"
+
+#include <utility>
+
+#include "reply.hpp"
+
+namespace orderstate::http {
+namespace {
+
+std::string escape_regex(const std::string& s) {
+  static const std::string kSpecial = R"(\^$.|?*+()[]{})";
+  std::string out;
+  for (char c : s) {
+    if (kSpecial.find(c) != std::string::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void method_not_allowed(const std::string& allowed, httplib::Response& res) {
+  send_error(res, 405, "method not allowed");
+  res.set_header("Allow", allowed);
+}
+
+// Checks the key, then runs the route.
+void authenticated(const Context& ctx, Route route, const httplib::Request& req,
+                   const std::string& body, httplib::Response& res) {
+  const auto account = ctx.auth.account_for(req.get_header_value("Authorization"));
+  if (!account) return send_error(res, 401, "unauthorized");
+  route(Call{ctx, *account, req, body}, res);
+}
+
+// cpp-httplib 0.11 waits for the body of a POST that declares none (no
+// Content-Length nor Transfer-Encoding: RFC 9112 says it has none) and does not
+// bound chunked bodies, so routes read theirs here. A body over `max` is read
+// to its end but not kept, so the connection stays in step. False when the
+// request was answered (too large, or malformed).
+bool read_body(const httplib::Request& req, const httplib::ContentReader& reader, std::size_t max,
+               std::string& body, httplib::Response& res) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return true;
+  bool too_large = false;
+  const bool complete = reader([&](const char* data, std::size_t n) {
+    too_large = too_large || body.size() + n > max;
+    if (!too_large) body.append(data, n);
+    return true;
+  });
+  // httplib itself answers 413 for a Content-Length over the server's limit.
+  if (too_large || res.status == 413) {
+    send_error(res, 413, "request body too large");
+    return false;
+  }
+  if (complete) return true;
+  send_error(res, 400, "bad request");
+  res.set_header("Connection", "close");  // framing lost: ask the client to go
+  return false;
+}
+
+}  // namespace
+
+void guarded(httplib::Response& res, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (...) {
+    // Nothing about the exception reaches the client.
+    try {
+      res.headers.clear();
+      send_error(res, 500, kInternalError);
+    } catch (...) {
+      res.status = 500;
+    }
+  }
+}
+
+void fail(const Call& call, httplib::Response& res, const Error& error, const ErrorWords& words) {
+  send_failure(res, error, words, call.ctx.options.on_storage_error);
+}
+
+Router::Router(httplib::Server& server, std::shared_ptr<const Context> context)
+    : server_(server),
+      context_(std::move(context)),
+      prefix_pattern_(escape_regex(context_->options.prefix) + "/") {}
+
+void Router::get(const std::string& path, Route route) {
+  routes_.emplace_back(prefix_pattern_ + path, "GET");
+  server_.Get(routes_.back().first,
+              [ctx = context_, route](const httplib::Request& req, httplib::Response& res) {
+                guarded(res, [&] { authenticated(*ctx, route, req, std::string(), res); });
+              });
+}
+
+void Router::post(const std::string& path, Route route) {
+  routes_.emplace_back(prefix_pattern_ + path, "POST");
+  server_.Post(routes_.back().first,
+               [ctx = context_, route](const httplib::Request& req, httplib::Response& res,
+                                       const httplib::ContentReader& reader) {
+                 guarded(res, [&] {
+                   std::string body;
+                   if (!read_body(req, reader, ctx->options.max_body_bytes, body, res)) return;
+                   authenticated(*ctx, route, req, body, res);
+                 });
+               });
+}
+
+void Router::answer_other_methods() {
+  for (const auto& [pattern, allowed] : routes_) {
+    auto answer = [allowed](const httplib::Request&, httplib::Response& res) {
+      guarded(res, [&] { method_not_allowed(allowed, res); });
+    };
+    if (allowed != "GET") server_.Get(pattern, answer);
+    if (allowed != "POST") server_.Post(pattern, answer);
+    server_.Put(pattern, answer);
+    server_.Patch(pattern, answer);
+    server_.Delete(pattern, answer);
+    server_.Options(pattern, answer);
+  }
+}
+
+}  // namespace orderstate::http

@@ -1,0 +1,64 @@
+// Route registration (private). A Router adds authenticated handlers under the
+// prefix: it reads the body (bounded), checks the key, and wraps each route in
+// the catch-all that answers a generic 500; finally it answers 405 for every
+// other method on the paths it registered. Used only
+// while mounting; the handlers it installs share one immutable Context.
+#pragma once
+
+#include <httplib.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "orderstate/http/routes.hpp"
+#include "reply.hpp"
+
+namespace orderstate::http {
+
+// What every handler reaches: the service, the keys, the options.
+struct Context {
+  Orders& orders;
+  Auth auth;
+  RouteOptions options;
+};
+
+// One authenticated request, as a route sees it.
+struct Call {
+  const Context& ctx;
+  const std::string& account;  // the key's account: every service call is scoped by it
+  const httplib::Request& req;
+  const std::string& body;  // the request body (empty for GET)
+};
+
+using Route = void (*)(const Call& call, httplib::Response& res);
+
+// Answers `error` with the route's words (see error_reply).
+void fail(const Call& call, httplib::Response& res, const Error& error, const ErrorWords& words);
+
+class Router {
+ public:
+  Router(httplib::Server& server, std::shared_ptr<const Context> context);
+
+  // `path` is a std::regex relative to the prefix ("orders/([^/]+)").
+  void get(const std::string& path, Route handler);
+  void post(const std::string& path, Route handler);
+  // Registers the 405 answers; call once, after the last route.
+  void answer_other_methods();
+
+ private:
+  httplib::Server& server_;
+  std::shared_ptr<const Context> context_;
+  std::string prefix_pattern_;
+  std::vector<std::pair<std::string, std::string>> routes_;  // pattern, its method
+};
+
+// Runs `body`, answering 500 "internal error" if anything escapes it.
+void guarded(httplib::Response& res, const std::function<void()>& body);
+
+// Handlers by concern (order_routes.cpp, position_routes.cpp).
+void add_order_routes(Router& router);
+void add_position_routes(Router& router);
+
+}  // namespace orderstate::http

@@ -1,0 +1,118 @@
+#include "flags.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace orderstate::server {
+namespace {
+
+bool parse_int(std::string_view s, int min, int max, int& out) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+bool set_text(std::string_view value, std::string& out) {
+  if (value.empty()) return false;
+  out = value;
+  return true;
+}
+
+bool set_durability(std::string_view value, Durability& out) {
+  if (value != "full" && value != "normal") return false;
+  out = value == "full" ? Durability::Full : Durability::Normal;
+  return true;
+}
+
+bool add_key(std::string_view spec, std::vector<http::ApiKey>& keys) {
+  auto key = http::parse_api_key(spec);
+  if (!key) return false;
+  keys.push_back(std::move(*key));
+  return true;
+}
+
+bool add_keys(std::string_view list, std::vector<http::ApiKey>& keys) {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string_view spec = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (!spec.empty() && !add_key(spec, keys)) return false;
+  }
+  return true;
+}
+
+// Applies one "--name value"; false when the value is bad.
+bool apply(Flags& f, std::string_view name, std::string_view value) {
+  if (name == "--db") return set_text(value, f.db);
+  if (name == "--host") return set_text(value, f.host);
+  if (name == "--port") return parse_int(value, 0, 65535, f.port);
+  if (name == "--threads") return parse_int(value, 1, 4096, f.threads);
+  if (name == "--api-key") return add_key(value, f.keys);
+  if (name == "--durability") return set_durability(value, f.durability);
+  return false;
+}
+
+std::nullopt_t fail(std::string& error, std::string message) {
+  error = std::move(message);
+  return std::nullopt;
+}
+
+bool takes_value(std::string_view name) {
+  for (std::string_view n :
+       {"--db", "--host", "--port", "--threads", "--api-key", "--durability"}) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Flags> parse_flags(int argc, char** argv, const char* env_keys, std::string& error) {
+  Flags f;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      f.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      f.version = true;
+      continue;
+    }
+    std::string_view name = arg.substr(0, arg.find('='));
+    if (!takes_value(name)) return fail(error, "unknown flag: " + std::string(name));
+    std::string_view value;
+    if (name.size() < arg.size()) {
+      value = arg.substr(name.size() + 1);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return fail(error, "missing value for " + std::string(name));
+    }
+    // Never echo the value: it may be a key.
+    if (!apply(f, name, value)) return fail(error, "bad value for " + std::string(name));
+  }
+  if (env_keys != nullptr && !add_keys(env_keys, f.keys)) {
+    return fail(error, "bad ORDERSTATE_API_KEYS (want acct:key,acct2:key2)");
+  }
+  return f;
+}
+
+std::string usage() {
+  return "usage: orderstate-server [flags]\n"
+         "  --db PATH                 SQLite file, or :memory: (default ./orderstate.db)\n"
+         "  --host HOST               address to listen on (default 127.0.0.1)\n"
+         "  --port N                  port; 0 picks a free one (default 8080)\n"
+         "  --api-key ACCOUNT:KEY     accept KEY for ACCOUNT; repeatable. Also\n"
+         "                            ORDERSTATE_API_KEYS=acct:key,acct2:key2\n"
+         "  --threads N               request threads; each kept-alive connection\n"
+         "                            holds one (default 32)\n"
+         "  --durability full|normal  fsync every commit, or survive process crashes\n"
+         "                            only (default full)\n"
+         "  --help, --version\n"
+         "With no key, one is generated for account \"default\" and printed once.\n";
+}
+
+}  // namespace orderstate::server

@@ -1,0 +1,33 @@
+// orderstate-server's command line: the flags, their defaults, and the
+// ORDERSTATE_API_KEYS environment variable. Parsing is pure; the caller prints
+// and exits.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orderstate/http/auth.hpp"
+#include "orderstate/sqlite_repository.hpp"
+
+namespace orderstate::server {
+
+struct Flags {
+  std::string db = "./orderstate.db";
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port
+  int threads = 32;
+  Durability durability = Durability::Full;
+  std::vector<http::ApiKey> keys;
+  bool help = false;
+  bool version = false;
+};
+
+// The flags in argv, then the keys in `env_keys` ("acct:key,acct2:key2").
+// nullopt with `error` set when something is malformed.
+std::optional<Flags> parse_flags(int argc, char** argv, const char* env_keys, std::string& error);
+
+// The usage text, one flag per line.
+std::string usage();
+
+}  // namespace orderstate::server

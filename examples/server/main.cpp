@@ -1,0 +1,181 @@
+// orderstate-server: the HTTP adapter over a SQLite file. Flags, logging and
+// signals live here; everything else is the library's.
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "flags.hpp"
+#include "orderstate/http/routes.hpp"
+#include "orderstate/orders.hpp"
+#include "orderstate/sqlite_repository.hpp"
+
+namespace {
+
+using namespace orderstate;
+using SteadyClock = std::chrono::steady_clock;
+
+thread_local SteadyClock::time_point request_start{};  // set before routing, read by the logger
+
+// 16 random bytes from /dev/urandom, as hex; empty when unreadable.
+std::string random_key() {
+  std::ifstream in("/dev/urandom", std::ios::binary);
+  unsigned char bytes[16];
+  if (!in.read(reinterpret_cast<char*>(bytes), sizeof bytes)) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (unsigned char b : bytes) key += {kHex[b >> 4], kHex[b & 15]};
+  return key;
+}
+
+// The path with control bytes replaced, so a request cannot forge log lines.
+std::string printable(std::string s) {
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return s;
+}
+
+// One stderr line per request: method, path, status, microseconds. Never headers.
+void log_requests(httplib::Server& server) {
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = SteadyClock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    long long us = -1;  // -1: the request failed before routing
+    if (request_start != SteadyClock::time_point{}) {
+      us = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - request_start)
+               .count();
+    }
+    request_start = {};
+    std::fprintf(stderr, "%s %s %d %lldus\n", printable(req.method).c_str(),
+                 printable(req.path).c_str(), res.status, us);
+  });
+}
+
+void configure(httplib::Server& server, int threads) {
+  http::install_default_handlers(server);
+  log_requests(server);
+  server.set_read_timeout(5, 0);
+  server.set_write_timeout(5, 0);
+  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_timeout(5);
+  server.set_tcp_nodelay(true);
+  // cpp-httplib 0.11 holds a pool thread per kept-alive connection.
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+}
+
+int bind(httplib::Server& server, const server::Flags& flags) {
+  if (flags.port == 0) return server.bind_to_any_port(flags.host);
+  return server.bind_to_port(flags.host, flags.port) ? flags.port : -1;
+}
+
+void print_generated_key(const server::Flags& flags, int port, const std::string& key) {
+  std::printf(
+      "no --api-key given; generated a key for account \"default\" (shown once):\n"
+      "  %s\n"
+      "try:\n"
+      "  curl -s http://%s:%d/api/v1/trading/positions -H 'Authorization: Bearer %s'\n",
+      key.c_str(), flags.host.c_str(), port, key.c_str());
+}
+
+// Waits for SIGINT/SIGTERM (blocked in every thread), then stops the server
+// once it is running. Woken with done=true when the server ended on its own.
+void wait_for_signal(const sigset_t& signals, httplib::Server& server,
+                     const std::atomic<bool>& done) {
+  int sig = 0;
+  sigwait(&signals, &sig);
+  while (!done && !server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!done) server.stop();
+}
+
+// The keys from the flags; with none, one generated for "default" (in `generated`).
+bool make_auth(const server::Flags& flags, http::Auth& auth, std::string& generated) {
+  auth.keys = flags.keys;
+  if (!auth.keys.empty()) return true;
+  generated = random_key();
+  if (generated.empty()) return false;
+  auth.keys.push_back({"default", generated});
+  return true;
+}
+
+// Serves until a signal stops it; true when it ended that way.
+bool run(httplib::Server& server, const sigset_t& signals) {
+  std::atomic<bool> done{false};
+  std::thread stopper(wait_for_signal, std::cref(signals), std::ref(server), std::cref(done));
+  const bool stopped = server.listen_after_bind();  // returns after stop(), pool drained
+  done = true;
+  pthread_kill(stopper.native_handle(), SIGTERM);  // wakes it if no signal came
+  stopper.join();
+  return stopped;
+}
+
+int serve(const server::Flags& flags, const sigset_t& signals) {
+  SqliteOptions options;
+  options.path = flags.db;
+  options.durability = flags.durability;
+  auto repo = SqliteRepository::open(options);
+  if (!repo.ok()) {
+    std::fprintf(stderr, "cannot open %s: %s\n", flags.db.c_str(), repo.error().message.c_str());
+    return 1;
+  }
+  SystemClock clock;
+  Orders orders(**repo, clock);
+  http::Auth auth;
+  std::string generated;
+  if (!make_auth(flags, auth, generated)) {
+    std::fprintf(stderr, "cannot read /dev/urandom\n");
+    return 1;
+  }
+  http::RouteOptions route_options;
+  route_options.health = [&repo] { return (*repo)->ping().ok(); };
+  route_options.on_storage_error = [](std::string_view m) {
+    std::fprintf(stderr, "storage error: %.*s\n", static_cast<int>(m.size()), m.data());
+  };
+
+  httplib::Server server;
+  configure(server, flags.threads);
+  http::mount_routes(server, orders, auth, route_options);
+  const int port = bind(server, flags);
+  if (port < 0) {
+    std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.port);
+    return 1;
+  }
+  if (!generated.empty()) print_generated_key(flags, port, generated);
+  std::printf("listening on http://%s:%d\n", flags.host.c_str(), port);
+  std::fflush(stdout);
+  return run(server, signals) ? 0 : 1;
+}  // destroys the server, then orders, then the repository (closing the database)
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string error;
+  const auto flags = server::parse_flags(argc, argv, std::getenv("ORDERSTATE_API_KEYS"), error);
+  if (!flags) {
+    std::fprintf(stderr, "orderstate-server: %s\n%s", error.c_str(), server::usage().c_str());
+    return 2;
+  }
+  if (flags->help || flags->version) {
+    std::printf(
+        "%s", flags->help ? server::usage().c_str() : "orderstate-server " ORDERSTATE_VERSION "\n");
+    return 0;
+  }
+
+  // Signals are taken synchronously by one thread; block them before any other starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error return, not a kill
+  return serve(*flags, signals);
+}
