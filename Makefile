@@ -54,10 +54,12 @@ fuzz: deps
 	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 
-bench: build
+# Benchmarks need an optimized build of their own.
+bench: deps
 	@bash cmake/install-deps.sh bench
-	@mkdir -p $(BUILD)/bench
-	bash tests/bench/run.sh $(BUILD)
+	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release
+	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server
+	bash tests/bench/run.sh build-bench
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-bench

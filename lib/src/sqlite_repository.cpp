@@ -142,7 +142,10 @@ void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
   auto fail_all = [&](const Error& e) {
     for (Pending* p : batch) p->result = e;
   };
-  auto exec = [&](const char* sql) { return guarded([&]() -> Result<void> { return db.exec(sql), Ok{}; }); };
+  // Cached statements: BEGIN/COMMIT are on every write's path.
+  auto exec = [&](const char* sql) {
+    return guarded([&]() -> Result<void> { return writer->query(sql).exec(), Ok{}; });
+  };
   if (auto begun = exec("BEGIN IMMEDIATE"); !begun) return fail_all(begun.error());
 
   const bool solo = batch.size() == 1;
@@ -173,7 +176,7 @@ void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
     return;
   }
   if (auto committed = exec("COMMIT"); !committed) {
-    db.tryExec("ROLLBACK");
+    (void)exec("ROLLBACK");
     fail_all(committed.error());
   }
 }

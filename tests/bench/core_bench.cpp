@@ -70,7 +70,7 @@ std::vector<std::string> place_n(Orders& orders, int n) {
   return ids;
 }
 
-double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
+[[gnu::noinline]] double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
   const auto t0 = Steady::now();
   for (const auto& id : ids) {
     if (!orders.cancel("acct", id).ok()) std::abort();
@@ -78,49 +78,51 @@ double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
   return static_cast<double>(ids.size()) / seconds_since(t0);
 }
 
+sqlite3_stmt* raw_prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db));
+    std::abort();
+  }
+  return s;
+}
+
+void raw_step(sqlite3_stmt* s) {
+  if (sqlite3_step(s) != SQLITE_DONE) std::abort();
+  sqlite3_reset(s);
+}
+
 // The same cancel with the sqlite3 C API: one IMMEDIATE transaction with the
 // conditional order update, the position closure and the event insert.
-double raw_cancels(sqlite3* db, const std::vector<std::string>& ids) {
-  auto prep = [&](const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-      std::fprintf(stderr, "prepare: %s\n", sqlite3_errmsg(db));
-      std::abort();
-    }
-    return s;
-  };
-  sqlite3_stmt* begin = prep("BEGIN IMMEDIATE");
-  sqlite3_stmt* commit = prep("COMMIT");
-  sqlite3_stmt* order = prep(
+[[gnu::noinline]] double raw_cancels(sqlite3* db, const std::vector<std::string>& ids) {
+  sqlite3_stmt* begin = raw_prepare(db, "BEGIN IMMEDIATE");
+  sqlite3_stmt* commit = raw_prepare(db, "COMMIT");
+  sqlite3_stmt* order = raw_prepare(db, 
       "UPDATE orders SET status = 'CANCELED', updated_at = ?1 "
       "WHERE seq = ?2 AND order_id = ?3 AND status = 'OPEN'");
-  sqlite3_stmt* position = prep(
+  sqlite3_stmt* position = raw_prepare(db, 
       "UPDATE positions SET status = 'CLOSED', updated_at = ?1 WHERE seq = ?2 AND status = 'OPEN'");
-  sqlite3_stmt* event = prep(
+  sqlite3_stmt* event = raw_prepare(db, 
       "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
       "VALUES (?1, ?2, 'OPEN', 'CANCELED', ?3, 'cancel')");
-  auto run = [](sqlite3_stmt* s) {
-    if (sqlite3_step(s) != SQLITE_DONE) std::abort();
-    sqlite3_reset(s);
-  };
   const char* at = "2026-03-03T12:05:00Z";
   const auto t0 = Steady::now();
   for (const auto& id : ids) {
     const sqlite3_int64 seq = std::stoll(id.substr(id.rfind('-') + 1));
-    run(begin);
+    raw_step(begin);
     sqlite3_bind_text(order, 1, at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(order, 2, seq);
     sqlite3_bind_text(order, 3, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
-    run(order);
+    raw_step(order);
     if (sqlite3_changes(db) != 1) std::abort();
     sqlite3_bind_text(position, 1, at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(position, 2, seq);
-    run(position);
+    raw_step(position);
     sqlite3_bind_int64(event, 1, seq);
     sqlite3_bind_text(event, 2, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
     sqlite3_bind_text(event, 3, at, -1, SQLITE_STATIC);
-    run(event);
-    run(commit);
+    raw_step(event);
+    raw_step(commit);
   }
   const double rate = static_cast<double>(ids.size()) / seconds_since(t0);
   for (sqlite3_stmt* s : {begin, commit, order, position, event}) sqlite3_finalize(s);
@@ -257,18 +259,22 @@ void write_json(const std::string& path) {
 
 int main(int argc, char** argv) {
   bool smoke = false;
+  std::string only;  // core | group | scaling; empty: all
   std::string json, dir = std::filesystem::temp_directory_path() / "orderstate-bench";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--smoke")) smoke = true;
     else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
     else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
   }
   std::filesystem::create_directories(dir);
   std::printf("%-58s %12s %-9s %s\n", "benchmark", "value", "unit", "note");
-  core_vs_raw(dir, smoke ? 200 : 20000);
-  group_commit(dir, smoke ? 200 : 4000);
-  scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
-          smoke ? 50 : 2000);
+  if (only.empty() || only == "core") core_vs_raw(dir, smoke ? 200 : 20000);
+  if (only.empty() || only == "group") group_commit(dir, smoke ? 200 : 4000);
+  if (only.empty() || only == "scaling") {
+    scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
+            smoke ? 50 : 2000);
+  }
   if (!json.empty()) write_json(json);
   std::filesystem::remove_all(dir);
   return 0;
