@@ -32,7 +32,8 @@ class WriteTx {
  public:
   virtual ~WriteTx() = default;
 
-  // The next value of the shared ID counter (>= 1, never reused).
+  // The next value of the shared ID counter (>= 1, never reused; not
+  // necessarily dense: a backend's sequence may skip values).
   virtual Result<std::int64_t> next_sequence() = 0;
   virtual Result<void> insert(const OrderRecord& order, const PositionRecord& position) = 0;
 
@@ -68,7 +69,10 @@ class WriteTx {
 
 class Repository {
  public:
-  // A unit of work. Returning an error undoes everything the unit did.
+  // A unit of work. Returning an error undoes everything the unit did. A
+  // backend may run a unit more than once before write() returns (after a
+  // deadlock or serialization failure against another server): a unit must
+  // set its outputs, not accumulate into them.
   using Work = std::function<Result<void>(WriteTx&)>;
 
   virtual ~Repository() = default;

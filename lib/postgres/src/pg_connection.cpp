@@ -43,8 +43,9 @@ Classified classify_sqlstate(const std::string& state) {
     return {Errc::Unavailable, true, false};  // server shutting down / starting up
   }
   if (state == "40001" || state == "40P01") return {Errc::Unavailable, false, true};
-  if (state == "55P03" || state == "57014") return {Errc::Unavailable, false, false};  // lock/statement timeout
-  if (starts_with(state, "53")) return {Errc::Unavailable, false, false};  // disk full, OOM, too many
+  // Lock or statement timeout; disk full, out of memory, too many connections.
+  if (state == "55P03" || state == "57014") return {Errc::Unavailable, false, false};
+  if (starts_with(state, "53")) return {Errc::Unavailable, false, false};
   return {Errc::Storage, false, false};
 }
 
@@ -73,6 +74,9 @@ Result<std::string> build_conninfo(const PostgresOptions& o) {
 
   settings.try_emplace("connect_timeout", std::to_string(o.connect_timeout_s));
   settings.try_emplace("application_name", "orderstate");
+  settings.try_emplace("keepalives_idle", "30");  // TCP only; libpq ignores them on a socket
+  settings.try_emplace("keepalives_interval", "10");
+  settings.try_emplace("keepalives_count", "3");
   // Session settings ride on the startup packet: no extra round trip.
   std::string& options = settings["options"];
   options += " -c lock_timeout=" + std::to_string(o.lock_timeout_ms);
@@ -136,6 +140,11 @@ Error Connection::fail(const std::exception& e) {
     message = "postgres: commit outcome unknown: " + trimmed(e.what());
   } else if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
     c = {Errc::Unavailable, true, false};
+  } else if (dynamic_cast<const pqxx::deadlock_detected*>(&e) ||
+             dynamic_cast<const pqxx::serialization_failure*>(&e)) {
+    c = {Errc::Unavailable, false, true};  // libpqxx 6 keeps SQLSTATE 40xxx out of sql_error
+  } else if (dynamic_cast<const pqxx::transaction_rollback*>(&e)) {
+    c = {Errc::Unavailable, false, false};
   } else if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     c = classify_sqlstate(sql->sqlstate());
   }
@@ -154,8 +163,8 @@ const char* const kPositionColumns =
     "opened_at, updated_at";
 const char* const kEventColumns = "order_id, from_status, to_status, at, reason";
 
-OrderRecord read_order(const pqxx::row& row, int first) {
-  auto col = [&](int i) { return row[first + i]; };
+OrderRecord read_order(const pqxx::row& row) {
+  auto col = [&](int i) { return row[i]; };
   OrderRecord o;
   o.order_id = col(0).c_str();
   o.position_id = col(1).c_str();
@@ -173,8 +182,8 @@ OrderRecord read_order(const pqxx::row& row, int first) {
   return o;
 }
 
-PositionRecord read_position(const pqxx::row& row, int first) {
-  auto col = [&](int i) { return row[first + i]; };
+PositionRecord read_position(const pqxx::row& row) {
+  auto col = [&](int i) { return row[i]; };
   PositionRecord p;
   p.position_id = col(0).c_str();
   p.order_id = col(1).c_str();
@@ -190,8 +199,8 @@ PositionRecord read_position(const pqxx::row& row, int first) {
   return p;
 }
 
-OrderEvent read_event(const pqxx::row& row, int first) {
-  auto col = [&](int i) { return row[first + i]; };
+OrderEvent read_event(const pqxx::row& row) {
+  auto col = [&](int i) { return row[i]; };
   OrderEvent e;
   e.order_id = col(0).c_str();
   if (!col(1).is_null()) e.from = column_enum(col(1), &parse_order_status);

@@ -24,20 +24,18 @@
 namespace orderstate::pg {
 
 // The libpq connection string for `options`: the user's settings plus our
-// defaults (connect_timeout, application_name, session settings). Storage
-// never sees a password: the string is only handed to libpq.
+// defaults (connect_timeout, application_name, session settings). It may
+// hold a password: it goes to libpq only, never into a message.
 Result<std::string> build_conninfo(const PostgresOptions& options);
 
-// Statement parameters, all sent as text (or NULL); the SQL casts them.
+// Statement parameters, all sent as text (or NULL) and cast in the SQL. A
+// placeholder is numbered when its value is added, so SQL built with `+`
+// stays right whatever order C++ evaluates the operands in.
 class Params {
  public:
-  Params& text(std::string_view value) { return add(std::string(value)); }
-  Params& opt_text(const std::optional<std::string>& value) { return add(value); }
-  Params& integer(std::int64_t value) { return add(std::to_string(value)); }
-  Params& null() { return add(std::nullopt); }
   // Adds a value and returns its placeholder with a cast: "$3::bigint".
   std::string arg(std::optional<std::string> value, const char* type) {
-    add(std::move(value));
+    values_.push_back(std::move(value));
     return "$" + std::to_string(values_.size()) + "::" + type;
   }
   std::string text_arg(std::string_view value) { return arg(std::string(value), "text"); }
@@ -45,10 +43,6 @@ class Params {
   const std::vector<std::optional<std::string>>& values() const { return values_; }
 
  private:
-  Params& add(std::optional<std::string> v) {
-    values_.push_back(std::move(v));
-    return *this;
-  }
   std::vector<std::optional<std::string>> values_;
 };
 
@@ -107,9 +101,9 @@ extern const char* const kPositionColumns;
 extern const char* const kEventColumns;
 
 // Throw on a value the schema's CHECK constraints make impossible.
-OrderRecord read_order(const pqxx::row& row, int first = 0);
-PositionRecord read_position(const pqxx::row& row, int first = 0);
-OrderEvent read_event(const pqxx::row& row, int first = 0);
+OrderRecord read_order(const pqxx::row& row);
+PositionRecord read_position(const pqxx::row& row);
+OrderEvent read_event(const pqxx::row& row);
 
 // Migrates the database to the latest schema, in one transaction under an
 // advisory lock. Storage if the database's schema is newer than this code.

@@ -41,7 +41,7 @@ template <typename T, typename Read>
 std::vector<T> read_all(const pqxx::result& r, Read read) {
   std::vector<T> out;
   out.reserve(r.size());
-  for (const auto& row : r) out.push_back(read(row, 0));
+  for (const auto& row : r) out.push_back(read(row));
   return out;
 }
 
@@ -60,10 +60,11 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   std::string sql =
       "WITH o AS (INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, "
       "exchange, symbol, side, type, amount, price, status, created_at, updated_at) VALUES (";
-  sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id) + ", ";
-  sql += a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
-  sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", " + a.text_arg(to_string(o.side));
-  sql += ", " + a.text_arg(to_string(o.type)) + ", " + a.text_arg(o.amount) + ", ";
+  sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id);
+  sql += ", " + a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
+  sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", ";
+  sql += a.text_arg(to_string(o.side)) + ", " + a.text_arg(to_string(o.type)) + ", ";
+  sql += a.text_arg(o.amount) + ", ";
   sql += a.text_arg(o.price) + ", " + a.text_arg(to_string(o.status)) + ", ";
   sql += a.text_arg(o.created_at) + ", " + a.text_arg(o.updated_at) + ") ";
   sql +=

@@ -95,9 +95,11 @@ int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 Result<void> migrate(Connection& c) {
   return c.guard([&]() -> Result<void> {
-    // Checked before the lock first, so a newer database is refused at once.
-    if (const int v = applied_version(c); v > latest_schema_version()) return too_new(v);
-    if (applied_version(c) == latest_schema_version()) return Ok{};
+    // Checked before the lock first: an up-to-date database is the common
+    // case, and a newer one is refused at once.
+    const int current = applied_version(c);
+    if (current > latest_schema_version()) return too_new(current);
+    if (current == latest_schema_version()) return Ok{};
     c.exec("BEGIN");
     try {
       c.exec(kMigrationLock);

@@ -201,13 +201,17 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
   for (std::size_t i = 0; i < units.size(); ++i) {
     Pending* p = units[i];
     Result<void> result = run_unit(*p->work, tx);
-    if (conn_->lost()) return fail_all(unavailable("postgres: connection lost in a transaction"));
+    if (conn_->lost()) {
+      const std::string why = result.ok() ? "" : result.error().message;
+      return fail_all(unavailable("postgres: connection lost in a transaction: " + why));
+    }
     if (result.ok()) {
       any_ok = true;
       p->result = std::move(result);
       if (i + 1 == units.size()) break;
       // Keep this unit's work; the next one starts from here.
-      if (auto sp = exec("RELEASE SAVEPOINT unit; SAVEPOINT unit"); !sp) return fail_all(sp.error());
+      auto next = exec("RELEASE SAVEPOINT unit; SAVEPOINT unit");
+      if (!next.ok()) return fail_all(next.error());
       continue;
     }
     // Undo only this unit; the savepoint stays for the next.
@@ -224,7 +228,7 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
   auto committed = exec("RELEASE SAVEPOINT unit; COMMIT");
   if (committed.ok()) return;
   if (conn_->lost()) {
-    return fail_all(unavailable("postgres: connection lost during COMMIT, the outcome is unknown: " +
+    return fail_all(unavailable("postgres: connection lost during COMMIT, outcome unknown: " +
                                 committed.error().message));
   }
   fail_all(committed.error());  // and ends the transaction if COMMIT did not run

@@ -33,10 +33,14 @@ struct PostgresOptions {
   std::string uri;
   // Most read connections open at once; readers beyond it wait for one.
   int pool_size = 8;
-  // Most units of work committed together in one transaction.
-  int max_batch = 512;
+  // Most units of work committed together in one transaction. Each unit has
+  // a savepoint; past 64 of them in one transaction PostgreSQL's per-backend
+  // subtransaction cache overflows and every session's snapshots slow down
+  // while it lasts, hence a lower default than SQLite's.
+  int max_batch = 64;
   // libpq connect_timeout: how long connecting to an unreachable server may
-  // take before Unavailable.
+  // take before Unavailable. TCP keepalives (unless the uri sets them) notice
+  // a server that vanished without closing the connection within a minute.
   int connect_timeout_s = 5;
   // How long a write waits for a row another instance has locked before
   // Unavailable (PostgreSQL lock_timeout). 0 waits for ever.
