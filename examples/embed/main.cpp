@@ -1,6 +1,9 @@
 // orderstate-embed: an engine-like program using the core library alone.
-// Places two orders, fills one, cancels the other, prints their journals.
+// Places two orders, fills one, cancels the other (twice: the second is
+// refused), then reads the journals and the open positions back.
+// usage: orderstate-embed [DB]   (default ":memory:"; a file path persists)
 #include <cstdio>
+#include <vector>
 
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
@@ -9,42 +12,66 @@ using namespace orderstate;
 
 namespace {
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "orderstate-embed: %s\n", message.c_str());
+constexpr const char* kAccount = "engine";  // every call is scoped by an account
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "orderstate-embed: %s: %s\n", to_string(error.code), error.message.c_str());
   return 1;
 }
 
-void print_history(Orders& orders, const std::string& order_id) {
-  auto events = orders.history("engine", order_id);
-  if (!events.ok()) {
-    fail(events.error().message);
-    return;
-  }
-  for (const OrderEvent& e : *events) {
-    std::printf("%s  %-8s -> %-8s  %s  (%s)\n", e.order_id.c_str(),
-                e.from ? to_string(*e.from) : "-", to_string(e.to), e.at.c_str(), e.reason.c_str());
+void print_history(const std::vector<OrderEvent>& events) {
+  for (const OrderEvent& e : events) {
+    std::printf("  %s %s -> %s (%s) at %s\n", e.order_id.c_str(), e.from ? to_string(*e.from) : "-",
+                to_string(e.to), e.reason.c_str(), e.at.c_str());
   }
 }
 
 }  // namespace
 
-int main() {
-  auto repo = SqliteRepository::open({.path = ":memory:"});
-  if (!repo.ok()) return fail(repo.error().message);
+int main(int argc, char** argv) {
+  auto repo = SqliteRepository::open({.path = argc > 1 ? argv[1] : ":memory:"});
+  if (!repo.ok()) return fail(repo.error());
   SystemClock clock;
-  Orders orders(**repo, clock);
+  Orders orders(**repo, clock);  // thread-safe: share it between the engine's threads
 
-  auto buy = orders.place(
-      "engine", {"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", std::nullopt});
-  auto sell =
-      orders.place("engine", {"binance", "ETH/USDT", "SELL", "MARKET", "1.5", "", std::nullopt});
-  if (!buy.ok() || !sell.ok()) return fail("place failed");
+  auto buy = orders.place(kAccount, {.exchange = "binance",
+                                     .symbol = "BTC/USDT",
+                                     .side = "BUY",
+                                     .type = "LIMIT",
+                                     .amount = "0.01",
+                                     .price = "50000.00"});
+  if (!buy.ok()) return fail(buy.error());
+  auto sell = orders.place(kAccount, {.exchange = "binance",
+                                      .symbol = "ETH/USDT",
+                                      .side = "SELL",
+                                      .type = "MARKET",
+                                      .amount = "1.5",
+                                      .price = ""});
+  if (!sell.ok()) return fail(sell.error());
+  std::printf("placed %s and %s\n", buy->order.order_id.c_str(), sell->order.order_id.c_str());
 
-  auto filled = orders.fill("engine", buy->order.order_id, "49990.50");
-  auto canceled = orders.cancel("engine", sell->order.order_id);
-  if (!filled.ok() || !canceled.ok()) return fail("update failed");
+  auto filled = orders.fill(kAccount, buy->order.order_id, "49990.50");
+  if (!filled.ok()) return fail(filled.error());
+  auto canceled = orders.cancel(kAccount, sell->order.order_id);
+  if (!canceled.ok()) return fail(canceled.error());
+  std::printf("%s is %s, %s is %s\n", filled->order_id.c_str(), to_string(filled->status),
+              canceled->order_id.c_str(), to_string(canceled->status));
 
-  print_history(orders, buy->order.order_id);
-  print_history(orders, sell->order.order_id);
+  // Expected refusals are Result codes, not exceptions: branch on the code.
+  auto again = orders.cancel(kAccount, sell->order.order_id);
+  if (again.ok() || again.code() != Errc::NotOpen) return 1;
+  std::printf("cancel again: %s (%s)\n", to_string(again.code()), again.error().message.c_str());
+
+  for (const auto& id : {buy->order.order_id, sell->order.order_id}) {
+    auto events = orders.history(kAccount, id);
+    if (!events.ok()) return fail(events.error());
+    print_history(*events);
+  }
+  auto open = orders.list_positions(kAccount, PositionStatus::Open);
+  if (!open.ok()) return fail(open.error());
+  for (const PositionRecord& p : *open) {
+    std::printf("open position %s: %s %s %s @ %s\n", p.position_id.c_str(), to_string(p.side),
+                p.size.c_str(), p.symbol.c_str(), p.entry_price.c_str());
+  }
   return 0;
 }

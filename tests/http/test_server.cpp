@@ -63,7 +63,8 @@ Result<void> FaultyRepository::ping() {
   return inner_->ping();
 }
 
-TestServer::TestServer(const std::function<void(httplib::Server&)>& extra) {
+TestServer::TestServer(const std::function<void(httplib::Server&)>& extra,
+                       const std::function<void(http::RouteOptions&)>& configure) {
   signal(SIGPIPE, SIG_IGN);
   auto sqlite = SqliteRepository::open({.path = ":memory:"});
   if (!sqlite.ok()) throw std::runtime_error("open :memory: failed: " + sqlite.error().message);
@@ -74,7 +75,8 @@ TestServer::TestServer(const std::function<void(httplib::Server&)>& extra) {
   http::RouteOptions options;
   options.health = [this] { return repo_->ping().ok(); };
   options.now_ns = [this] { return clock_.now() * 1'000'000'000 + 123456789; };
-  http::install_default_handlers(server_);
+  if (configure) configure(options);
+  http::install_default_handlers(server_, http::kDefaultPayloadMaxLength, options.metrics);
   http::mount_routes(server_, *orders_, auth, options);
   if (extra) extra(server_);
   server_.new_task_queue = [] { return new httplib::ThreadPool(16); };

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "orderstate/clock.hpp"
+#include "orderstate/http/routes.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
 
@@ -57,8 +58,10 @@ struct Reply {
 
 class TestServer {
  public:
-  // `extra` may add routes before the server starts.
-  explicit TestServer(const std::function<void(httplib::Server&)>& extra = {});
+  // `extra` may add routes before the server starts; `configure` may change
+  // the route options (its metrics also count unmatched requests).
+  explicit TestServer(const std::function<void(httplib::Server&)>& extra = {},
+                      const std::function<void(http::RouteOptions&)>& configure = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;

@@ -1,5 +1,6 @@
 // Order endpoints: place_order, cancel_order, cancel_all, and the order reads.
 #include <charconv>
+#include <chrono>
 
 #include "json.hpp"
 #include "orderstate/decimal.hpp"
@@ -76,7 +77,11 @@ void cancel_order(const Call& c, httplib::Response& res) {
   if (!id.valid || !id.text || !parse_id(IdKind::Order, *id.text)) {
     return send_error(res, 400, kInvalidPayload);
   }
+  const auto started = std::chrono::steady_clock::now();
   const auto order = c.ctx.orders.cancel(c.account, *id.text);
+  if (c.ctx.options.metrics) {
+    c.ctx.options.metrics->record_cancel(std::chrono::steady_clock::now() - started);
+  }
   if (!order.ok()) return fail(c, res, order.error(), kOrderWords);
   send_json(res, 200, success_body([&](JsonWriter& w) { write_order(w, *order); }));
 }
@@ -151,12 +156,12 @@ void order_events(const Call& c, httplib::Response& res) {
 }  // namespace
 
 void add_order_routes(Router& router) {
-  router.post("place_order", place_order);
-  router.post("cancel_order", cancel_order);
-  router.post("cancel_all", cancel_all);
-  router.get("orders", list_orders);
-  router.get("orders/([^/]+)", get_order);
-  router.get("orders/([^/]+)/events", order_events);
+  router.post("place_order", "place_order", place_order);
+  router.post("cancel_order", "cancel_order", cancel_order);
+  router.post("cancel_all", "cancel_all", cancel_all);
+  router.get("orders", "orders", list_orders);
+  router.get("orders/([^/]+)", "orders/{order_id}", get_order);
+  router.get("orders/([^/]+)/events", "orders/{order_id}/events", order_events);
 }
 
 }  // namespace orderstate::http

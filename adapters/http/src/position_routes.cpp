@@ -116,11 +116,12 @@ void get_position(const Call& c, httplib::Response& res) {
 }  // namespace
 
 void add_position_routes(Router& router) {
-  router.post("liquidate", liquidate);
-  router.post("liquidate_all", liquidate_all);
-  router.get("positions", list_positions);
-  router.get("positions/snapshot", positions_snapshot);  // before the {id} pattern
-  router.get("positions/([^/]+)", get_position);
+  router.post("liquidate", "liquidate", liquidate);
+  router.post("liquidate_all", "liquidate_all", liquidate_all);
+  router.get("positions", "positions", list_positions);
+  // Before the {position_id} pattern, which would match it too.
+  router.get("positions/snapshot", "positions/snapshot", positions_snapshot);
+  router.get("positions/([^/]+)", "positions/{position_id}", get_position);
 }
 
 }  // namespace orderstate::http

@@ -75,46 +75,58 @@ void fail(const Call& call, httplib::Response& res, const Error& error, const Er
   send_failure(res, error, words, call.ctx.options.on_storage_error);
 }
 
+RouteCounter* counter_for(const Context& ctx, std::string_view label) {
+  return ctx.options.metrics ? &ctx.options.metrics->route(label) : nullptr;
+}
+
 Router::Router(httplib::Server& server, std::shared_ptr<const Context> context)
     : server_(server),
       context_(std::move(context)),
       prefix_pattern_(escape_regex(context_->options.prefix) + "/") {}
 
-void Router::get(const std::string& path, Route route) {
-  routes_.emplace_back(prefix_pattern_ + path, "GET");
-  server_.Get(routes_.back().first,
-              [ctx = context_, route](const httplib::Request& req, httplib::Response& res) {
-                guarded(res, [&] { authenticated(*ctx, route, req, std::string(), res); });
-              });
+RouteCounter* Router::add(const std::string& path, std::string_view label, const char* method) {
+  RouteCounter* counter =
+      counter_for(*context_, context_->options.prefix + "/" + std::string(label));
+  routes_.push_back({prefix_pattern_ + path, method, counter});
+  return counter;
 }
 
-void Router::post(const std::string& path, Route route) {
-  routes_.emplace_back(prefix_pattern_ + path, "POST");
-  server_.Post(routes_.back().first,
-               [ctx = context_, route](const httplib::Request& req, httplib::Response& res,
-                                       const httplib::ContentReader& reader) {
+void Router::get(const std::string& path, std::string_view label, Route route) {
+  RouteCounter* counter = add(path, label, "GET");
+  server_.Get(routes_.back().pattern, [ctx = context_, route, counter](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    guarded(res, [&] { authenticated(*ctx, route, req, std::string(), res); });
+    count(counter, res);
+  });
+}
+
+void Router::post(const std::string& path, std::string_view label, Route route) {
+  RouteCounter* counter = add(path, label, "POST");
+  server_.Post(routes_.back().pattern,
+               [ctx = context_, route, counter](const httplib::Request& req, httplib::Response& res,
+                                                const httplib::ContentReader& reader) {
                  guarded(res, [&] {
                    std::string body;
                    if (!read_body(req, reader, ctx->options.max_body_bytes, body, res)) return;
                    authenticated(*ctx, route, req, body, res);
                  });
+                 count(counter, res);
                });
 }
 
 void Router::answer_other_methods() {
-  for (const auto& route : routes_) {
-    // Copies, not structured bindings: clang 14 cannot capture those.
-    const std::string& pattern = route.first;
-    const std::string allowed = route.second;
-    auto answer = [allowed](const httplib::Request&, httplib::Response& res) {
+  for (const Registered& r : routes_) {
+    auto answer = [allowed = r.method, counter = r.counter](const httplib::Request&,
+                                                            httplib::Response& res) {
       guarded(res, [&] { method_not_allowed(allowed, res); });
+      count(counter, res);
     };
-    if (allowed != "GET") server_.Get(pattern, answer);
-    if (allowed != "POST") server_.Post(pattern, answer);
-    server_.Put(pattern, answer);
-    server_.Patch(pattern, answer);
-    server_.Delete(pattern, answer);
-    server_.Options(pattern, answer);
+    if (r.method != "GET") server_.Get(r.pattern, answer);
+    if (r.method != "POST") server_.Post(r.pattern, answer);
+    server_.Put(r.pattern, answer);
+    server_.Patch(r.pattern, answer);
+    server_.Delete(r.pattern, answer);
+    server_.Options(r.pattern, answer);
   }
 }
 

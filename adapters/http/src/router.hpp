@@ -1,8 +1,9 @@
 // Route registration (private). A Router adds authenticated handlers under the
-// prefix: it reads the body (bounded), checks the key, and wraps each route in
-// the catch-all that answers a generic 500; finally it answers 405 for every
-// other method on the paths it registered. Used only
-// while mounting; the handlers it installs share one immutable Context.
+// prefix: it reads the body (bounded), checks the key, wraps each route in the
+// catch-all that answers a generic 500, and counts its answers when metrics
+// are on; finally it answers 405 for every other method on the paths it
+// registered. Used only while mounting; the handlers it installs share one
+// immutable Context.
 #pragma once
 
 #include <httplib.h>
@@ -41,18 +42,33 @@ class Router {
  public:
   Router(httplib::Server& server, std::shared_ptr<const Context> context);
 
-  // `path` is a std::regex relative to the prefix ("orders/([^/]+)").
-  void get(const std::string& path, Route handler);
-  void post(const std::string& path, Route handler);
+  // `path` is a std::regex relative to the prefix ("orders/([^/]+)"); `label`
+  // its template for the metrics and the OpenAPI document ("orders/{order_id}").
+  void get(const std::string& path, std::string_view label, Route handler);
+  void post(const std::string& path, std::string_view label, Route handler);
   // Registers the 405 answers; call once, after the last route.
   void answer_other_methods();
 
  private:
+  struct Registered {
+    std::string pattern;
+    std::string method;
+    RouteCounter* counter;  // null without metrics
+  };
+  RouteCounter* add(const std::string& path, std::string_view label, const char* method);
+
   httplib::Server& server_;
   std::shared_ptr<const Context> context_;
   std::string prefix_pattern_;
-  std::vector<std::pair<std::string, std::string>> routes_;  // pattern, its method
+  std::vector<Registered> routes_;
 };
+
+// The counter of `label` (a full path template), or null when metrics are off.
+RouteCounter* counter_for(const Context& ctx, std::string_view label);
+// Counts the answer in `res`; does nothing for a null counter.
+inline void count(RouteCounter* counter, const httplib::Response& res) {
+  if (counter != nullptr) counter->record(res.status);
+}
 
 // Runs `body`, answering 500 "internal error" if anything escapes it.
 void guarded(httplib::Response& res, const std::function<void()>& body);

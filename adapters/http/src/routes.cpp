@@ -1,8 +1,10 @@
-// mount_routes and install_default_handlers: the adapter's two entry points.
+// mount_routes and install_default_handlers: the adapter's two entry points,
+// and the unauthenticated endpoints (health, OpenAPI document, metrics).
 #include "orderstate/http/routes.hpp"
 
 #include <memory>
 
+#include "orderstate/http/openapi.hpp"
 #include "reply.hpp"
 #include "router.hpp"
 
@@ -29,35 +31,62 @@ std::string_view default_message(int status) {
   }
 }
 
-void mount_health(httplib::Server& server, std::function<bool()> probe) {
-  server.Get("/healthz",
-             [probe = std::move(probe)](const httplib::Request&, httplib::Response& res) {
-               guarded(res, [&] {
-                 if (probe()) return send_json(res, 200, R"({"status":"ok"})");
-                 send_error(res, 503, kStorageUnavailable);
-               });
-             });
+// GET `path` without a key, answered by `answer` and counted under `path`.
+void mount_public(httplib::Server& server, const Context& ctx, const std::string& path,
+                  std::function<void(httplib::Response&)> answer) {
+  server.Get(path, [counter = counter_for(ctx, path), answer = std::move(answer)](
+                       const httplib::Request&, httplib::Response& res) {
+    guarded(res, [&] { answer(res); });
+    count(counter, res);
+  });
+}
+
+void mount_unauthenticated(httplib::Server& server, const Context& ctx) {
+  const RouteOptions& options = ctx.options;
+  if (options.health) {
+    mount_public(server, ctx, "/healthz", [probe = options.health](httplib::Response& res) {
+      if (probe()) return send_json(res, 200, R"({"status":"ok"})");
+      send_error(res, 503, kStorageUnavailable);
+    });
+  }
+  if (!options.openapi_path.empty()) {
+    mount_public(server, ctx, options.openapi_path,
+                 [doc = openapi_json_for(options.prefix)](httplib::Response& res) {
+                   send_json(res, 200, doc);
+                 });
+  }
+  if (options.metrics && !options.metrics_path.empty()) {
+    mount_public(server, ctx, options.metrics_path, [metrics = options.metrics](auto& res) {
+      res.status = 200;
+      res.set_content(metrics->render(), std::string(kMetricsContentType));
+    });
+  }
 }
 
 }  // namespace
 
 void mount_routes(httplib::Server& server, Orders& orders, const Auth& auth,
                   const RouteOptions& options) {
-  Router router(server, std::make_shared<const Context>(Context{orders, auth, options}));
+  const auto context = std::make_shared<const Context>(Context{orders, auth, options});
+  Router router(server, context);
   add_order_routes(router);
   add_position_routes(router);
   router.answer_other_methods();
-  if (options.health) mount_health(server, options.health);
+  mount_unauthenticated(server, *context);
 }
 
-void install_default_handlers(httplib::Server& server, std::size_t payload_max_length) {
+void install_default_handlers(httplib::Server& server, std::size_t payload_max_length,
+                              std::shared_ptr<Metrics> metrics) {
   server.set_payload_max_length(payload_max_length);
   using Outcome = httplib::Server::HandlerResponse;
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+  RouteCounter* unmatched = metrics ? &metrics->route(kUnmatchedRoute) : nullptr;
+  // `metrics` rides along to keep `unmatched` alive as long as the handler.
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [unmatched, metrics](const httplib::Request&, httplib::Response& res) {
         // Called for every status >= 400, the routes' own included: keep those.
         if (!res.body.empty()) return Outcome::Unhandled;
         guarded(res, [&] { send_error(res, res.status, default_message(res.status)); });
+        count(unmatched, res);
         return Outcome::Handled;
       }));
   server.set_exception_handler(

@@ -3,6 +3,7 @@
 // account, and encode the result; every body is JSON (application/json) and no
 // exception or internal text reaches a client. Handlers run concurrently on the
 // server's pool; everything they touch (Orders, the probes) must be thread-safe.
+// The endpoints are described by the OpenAPI document (openapi.hpp).
 #pragma once
 
 #include <httplib.h>
@@ -10,10 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "orderstate/http/auth.hpp"
+#include "orderstate/http/metrics.hpp"
 #include "orderstate/orders.hpp"
 
 namespace orderstate::http {
@@ -36,19 +39,33 @@ struct RouteOptions {
   // Nanoseconds since the epoch, for the positions snapshot's id and
   // timestamp. Empty: the system clock.
   std::function<std::int64_t()> now_ns;
+  // GET here answers the OpenAPI document, its paths under `prefix` (no key
+  // needed). Not mounted when empty.
+  std::string openapi_path = "/api/v1/openapi.json";
+  // When set, every request a route answers is counted under the route's
+  // template (prefix + "/orders/{order_id}", "/healthz", ...) and its status,
+  // and each cancel's service time is observed. The text is served at
+  // `metrics_path` (no key needed; not mounted when empty).
+  std::shared_ptr<Metrics> metrics;
+  std::string metrics_path = "/metrics";
 };
 
-// Adds the routes (and 405 answers for their other methods) to `server`. Installs
-// no server-wide handler: see install_default_handlers. `orders` must outlive
-// the server's use of the routes; `auth` and `options` are copied.
+// Adds the routes (and 405 answers for their other methods) to `server`, and
+// the unauthenticated GETs the options ask for: /healthz, the OpenAPI
+// document, /metrics. Installs no server-wide handler: see
+// install_default_handlers. `orders` must outlive the server's use of the
+// routes; `auth` and `options` are copied.
 void mount_routes(httplib::Server& server, Orders& orders, const Auth& auth,
                   const RouteOptions& options = {});
 
 // The server-wide handlers the adapter's JSON contract assumes, for
 // applications that have none of their own: JSON error bodies for 400/404/
 // 405/413 and the like, a generic 500 for escaping exceptions, and the payload
-// limit. Replaces any error or exception handler set before.
+// limit. Replaces any error or exception handler set before. With `metrics`,
+// the requests no route answered (unknown paths, malformed requests) are
+// counted under route kUnmatchedRoute.
 void install_default_handlers(httplib::Server& server,
-                              std::size_t payload_max_length = kDefaultPayloadMaxLength);
+                              std::size_t payload_max_length = kDefaultPayloadMaxLength,
+                              std::shared_ptr<Metrics> metrics = nullptr);
 
 }  // namespace orderstate::http
