@@ -10,7 +10,7 @@ endif
 ARGS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build test run sanitize fuzz bench clean
+.PHONY: all deps build test run sanitize fuzz bench soak clean
 
 all: build
 
@@ -60,6 +60,11 @@ bench: deps
 	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release
 	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server
 	bash tests/bench/run.sh build-bench
+
+# Mixed traffic for SOAK_SECONDS (default 300) against the real binary; not in CI.
+soak: build
+	@bash cmake/install-deps.sh bench
+	bash tests/system/soak.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz build-bench

@@ -9,7 +9,7 @@ packages=(
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
   rapidjson-dev catch2
   libpqxx-dev libpq-dev postgresql-15
-  curl
+  curl openssl
 )
 # Extra groups, asked for by name: `install-deps.sh sanitize bench`.
 for extra in "$@"; do

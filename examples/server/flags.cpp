@@ -26,6 +26,12 @@ bool set_durability(std::string_view value, Durability& out) {
   return true;
 }
 
+bool set_log_format(std::string_view value, LogFormat& out) {
+  if (value != "text" && value != "json") return false;
+  out = value == "json" ? LogFormat::Json : LogFormat::Text;
+  return true;
+}
+
 bool add_key(std::string_view spec, std::vector<http::ApiKey>& keys) {
   auto key = http::parse_api_key(spec);
   if (!key) return false;
@@ -51,6 +57,9 @@ bool apply(Flags& f, std::string_view name, std::string_view value) {
   if (name == "--threads") return parse_int(value, 1, 4096, f.threads);
   if (name == "--api-key") return add_key(value, f.keys);
   if (name == "--durability") return set_durability(value, f.durability);
+  if (name == "--log-format") return set_log_format(value, f.log_format);
+  if (name == "--tls-cert") return set_text(value, f.tls_cert);
+  if (name == "--tls-key") return set_text(value, f.tls_key);
   return false;
 }
 
@@ -60,8 +69,8 @@ std::nullopt_t fail(std::string& error, std::string message) {
 }
 
 bool takes_value(std::string_view name) {
-  for (std::string_view n :
-       {"--db", "--host", "--port", "--threads", "--api-key", "--durability"}) {
+  for (std::string_view n : {"--db", "--host", "--port", "--threads", "--api-key", "--durability",
+                             "--log-format", "--tls-cert", "--tls-key"}) {
     if (name == n) return true;
   }
   return false;
@@ -81,6 +90,10 @@ std::optional<Flags> parse_flags(int argc, char** argv, const char* env_keys, st
       f.version = true;
       continue;
     }
+    if (arg == "--allow-insecure-http") {
+      f.allow_insecure_http = true;
+      continue;
+    }
     std::string_view name = arg.substr(0, arg.find('='));
     if (!takes_value(name)) return fail(error, "unknown flag: " + std::string(name));
     std::string_view value;
@@ -97,6 +110,9 @@ std::optional<Flags> parse_flags(int argc, char** argv, const char* env_keys, st
   if (env_keys != nullptr && !add_keys(env_keys, f.keys)) {
     return fail(error, "bad ORDERSTATE_API_KEYS (want acct:key,acct2:key2)");
   }
+  if (f.tls_cert.empty() != f.tls_key.empty()) {
+    return fail(error, "--tls-cert and --tls-key go together");
+  }
   return f;
 }
 
@@ -111,8 +127,15 @@ std::string usage() {
          "                            holds one (default 32)\n"
          "  --durability full|normal  fsync every commit, or survive process crashes\n"
          "                            only (default full)\n"
+         "  --log-format text|json    access log on stderr: one line per request, as\n"
+         "                            text or a JSON object (default text)\n"
+         "  --tls-cert FILE           serve HTTPS with this PEM certificate (chain)...\n"
+         "  --tls-key FILE            ...and this PEM private key; both or neither\n"
+         "  --allow-insecure-http     no warning for plain HTTP on a non-loopback host\n"
+         "                            (say so when TLS ends at a proxy in front)\n"
          "  --help, --version\n"
-         "With no key, one is generated for account \"default\" and printed once.\n";
+         "With no key, one is generated for account \"default\" and printed once.\n"
+         "GET /healthz, /metrics and /api/v1/openapi.json need no key.\n";
 }
 
 }  // namespace orderstate::server

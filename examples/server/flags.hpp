@@ -12,6 +12,8 @@
 
 namespace orderstate::server {
 
+enum class LogFormat { Text, Json };
+
 struct Flags {
   std::string db = "./orderstate.db";
   std::string host = "127.0.0.1";
@@ -19,6 +21,12 @@ struct Flags {
   int threads = 32;
   Durability durability = Durability::Full;
   std::vector<http::ApiKey> keys;
+  LogFormat log_format = LogFormat::Text;
+  // HTTPS when both are set (PEM files); plain HTTP when neither.
+  std::string tls_cert;
+  std::string tls_key;
+  // Plain HTTP off loopback is deliberate (e.g. TLS ends at a proxy): no warning.
+  bool allow_insecure_http = false;
   bool help = false;
   bool version = false;
 };

@@ -1,28 +1,34 @@
-// orderstate-server: the HTTP adapter over a SQLite file. Flags, logging and
-// signals live here; everything else is the library's.
+// orderstate-server: the HTTP adapter over a SQLite file. Flags, logging,
+// transport (HTTP or HTTPS) and signals live here; everything else is the
+// library's.
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <thread>
+#include <vector>
 
+#include "access_log.hpp"
 #include "flags.hpp"
+#include "orderstate/http/metrics.hpp"
 #include "orderstate/http/routes.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
+#include "transport.hpp"
 
 namespace {
 
 using namespace orderstate;
-using SteadyClock = std::chrono::steady_clock;
-
-thread_local SteadyClock::time_point request_start{};  // set before routing, read by the logger
 
 // 16 random bytes from /dev/urandom, as hex; empty when unreadable.
 std::string random_key() {
@@ -35,35 +41,11 @@ std::string random_key() {
   return key;
 }
 
-// The path with control bytes replaced, so a request cannot forge log lines.
-std::string printable(std::string s) {
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  }
-  return s;
-}
-
-// One stderr line per request: method, path, status, microseconds. Never headers.
-void log_requests(httplib::Server& server) {
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = SteadyClock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    long long us = -1;  // -1: the request failed before routing
-    if (request_start != SteadyClock::time_point{}) {
-      us = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - request_start)
-               .count();
-    }
-    request_start = {};
-    std::fprintf(stderr, "%s %s %d %lldus\n", printable(req.method).c_str(),
-                 printable(req.path).c_str(), res.status, us);
-  });
-}
-
-void configure(httplib::Server& server, int threads) {
-  http::install_default_handlers(server);
-  log_requests(server);
+void configure(httplib::Server& server, const server::Flags& flags,
+               std::shared_ptr<http::Metrics> metrics) {
+  const int threads = flags.threads;
+  http::install_default_handlers(server, http::kDefaultPayloadMaxLength, std::move(metrics));
+  server::log_requests(server, flags.log_format);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
   server.set_keep_alive_max_count(1000);
@@ -83,8 +65,8 @@ void print_generated_key(const server::Flags& flags, int port, const std::string
       "no --api-key given; generated a key for account \"default\" (shown once):\n"
       "  %s\n"
       "try:\n"
-      "  curl -s http://%s:%d/api/v1/trading/positions -H 'Authorization: Bearer %s'\n",
-      key.c_str(), flags.host.c_str(), port, key.c_str());
+      "  curl -s %s://%s:%d/api/v1/trading/positions -H 'Authorization: Bearer %s'\n",
+      key.c_str(), server::scheme(flags), flags.host.c_str(), port, key.c_str());
 }
 
 // Waits for SIGINT/SIGTERM (blocked in every thread), then stops the server
@@ -107,6 +89,20 @@ bool make_auth(const server::Flags& flags, http::Auth& auth, std::string& genera
   return true;
 }
 
+// The routes' options: health from the store, storage errors logged, metrics
+// with the open orders of the keys' accounts.
+http::RouteOptions options_for(Repository& repo, Orders& orders, const http::Auth& auth) {
+  http::RouteOptions options;
+  options.health = [&repo] { return repo.ping().ok(); };
+  options.on_storage_error = [](std::string_view m) {
+    std::fprintf(stderr, "storage error: %.*s\n", static_cast<int>(m.size()), m.data());
+  };
+  std::vector<std::string> accounts;
+  for (const http::ApiKey& key : auth.keys) accounts.push_back(key.account);
+  options.metrics = std::make_shared<http::Metrics>(http::open_orders_of(orders, accounts));
+  return options;
+}
+
 // Serves until a signal stops it; true when it ended that way.
 bool run(httplib::Server& server, const sigset_t& signals) {
   std::atomic<bool> done{false};
@@ -119,6 +115,12 @@ bool run(httplib::Server& server, const sigset_t& signals) {
 }
 
 int serve(const server::Flags& flags, const sigset_t& signals) {
+  // SQLite opens a file it may not write read-only without a word (in a
+  // writable directory), and every write would then fail: refuse instead.
+  if (flags.db != ":memory:" && access(flags.db.c_str(), W_OK) != 0 && errno != ENOENT) {
+    std::fprintf(stderr, "cannot open %s: %s\n", flags.db.c_str(), std::strerror(errno));
+    return 1;
+  }
   SqliteOptions options;
   options.path = flags.db;
   options.durability = flags.durability;
@@ -135,24 +137,30 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
     std::fprintf(stderr, "cannot read /dev/urandom\n");
     return 1;
   }
-  http::RouteOptions route_options;
-  route_options.health = [&repo] { return (*repo)->ping().ok(); };
-  route_options.on_storage_error = [](std::string_view m) {
-    std::fprintf(stderr, "storage error: %.*s\n", static_cast<int>(m.size()), m.data());
-  };
+  const http::RouteOptions route_options = options_for(**repo, orders, auth);
 
-  httplib::Server server;
-  configure(server, flags.threads);
-  http::mount_routes(server, orders, auth, route_options);
-  const int port = bind(server, flags);
+  // HTTPS with --tls-cert/--tls-key; else plain HTTP on a DeadlineServer
+  // (httplib's, plus a per-request read deadline).
+  std::string error;
+  const auto server = server::make_server(flags, error);
+  if (!server) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  configure(*server, flags, route_options.metrics);
+  http::mount_routes(*server, orders, auth, route_options);
+  const int port = bind(*server, flags);
   if (port < 0) {
     std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.port);
     return 1;
   }
+  if (const std::string warning = server::insecure_http_warning(flags); !warning.empty()) {
+    std::fprintf(stderr, "orderstate-server: %s\n", warning.c_str());
+  }
   if (!generated.empty()) print_generated_key(flags, port, generated);
-  std::printf("listening on http://%s:%d\n", flags.host.c_str(), port);
+  std::printf("listening on %s://%s:%d\n", server::scheme(flags), flags.host.c_str(), port);
   std::fflush(stdout);
-  return run(server, signals) ? 0 : 1;
+  return run(*server, signals) ? 0 : 1;
 }  // destroys the server, then orders, then the repository (closing the database)
 
 }  // namespace

@@ -1,0 +1,27 @@
+// DeadlineServer: an httplib::Server whose connections must deliver each
+// request (line, headers and body) within the read timeout of its first byte,
+// with a header section of at most kMaxHeaderBytes. cpp-httplib 0.11 applies
+// its read timeout to each wait for bytes only, so a client trickling one
+// byte every 100 ms (slow-loris) holds a pool thread for as long as it likes,
+// and the header count is unbounded. Here such a connection is answered 400
+// (or, mid request line, just closed) when its time or budget runs out.
+// Everything else is httplib's: routing, keep-alive, timeouts as configured.
+// Thread-safety: that of httplib::Server.
+#pragma once
+
+#include <httplib.h>
+
+#include <cstddef>
+
+namespace orderstate::server {
+
+inline constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
+class DeadlineServer : public httplib::Server {
+ private:
+  // Replaces httplib's per-connection loop (a private virtual in 0.11.4):
+  // the same keep-alive rules, over a stream that enforces the deadline.
+  bool process_and_close_socket(socket_t sock) override;
+};
+
+}  // namespace orderstate::server
