@@ -1,17 +1,14 @@
-// orderstate-server: the HTTP adapter over a SQLite file. Flags, logging,
-// transport (HTTP or HTTPS) and signals live here; everything else is the
-// library's.
+// orderstate-server: the HTTP adapter over a SQLite file or a PostgreSQL
+// database (storage.cpp picks by --db). Flags, logging, transport (HTTP or
+// HTTPS) and signals live here; everything else is the library's.
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,7 +20,7 @@
 #include "orderstate/http/metrics.hpp"
 #include "orderstate/http/routes.hpp"
 #include "orderstate/orders.hpp"
-#include "orderstate/sqlite_repository.hpp"
+#include "storage.hpp"
 #include "transport.hpp"
 
 namespace {
@@ -115,33 +112,24 @@ bool run(httplib::Server& server, const sigset_t& signals) {
 }
 
 int serve(const server::Flags& flags, const sigset_t& signals) {
-  // SQLite opens a file it may not write read-only without a word (in a
-  // writable directory), and every write would then fail: refuse instead.
-  if (flags.db != ":memory:" && access(flags.db.c_str(), W_OK) != 0 && errno != ENOENT) {
-    std::fprintf(stderr, "cannot open %s: %s\n", flags.db.c_str(), std::strerror(errno));
-    return 1;
-  }
-  SqliteOptions options;
-  options.path = flags.db;
-  options.durability = flags.durability;
-  auto repo = SqliteRepository::open(options);
-  if (!repo.ok()) {
-    std::fprintf(stderr, "cannot open %s: %s\n", flags.db.c_str(), repo.error().message.c_str());
+  std::string error;
+  const std::unique_ptr<Repository> repo = server::open_repository(flags, error);
+  if (!repo) {
+    std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
   SystemClock clock;
-  Orders orders(**repo, clock);
+  Orders orders(*repo, clock);
   http::Auth auth;
   std::string generated;
   if (!make_auth(flags, auth, generated)) {
     std::fprintf(stderr, "cannot read /dev/urandom\n");
     return 1;
   }
-  const http::RouteOptions route_options = options_for(**repo, orders, auth);
+  const http::RouteOptions route_options = options_for(*repo, orders, auth);
 
   // HTTPS with --tls-cert/--tls-key; else plain HTTP on a DeadlineServer
   // (httplib's, plus a per-request read deadline).
-  std::string error;
   const auto server = server::make_server(flags, error);
   if (!server) {
     std::fprintf(stderr, "%s\n", error.c_str());

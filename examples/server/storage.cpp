@@ -1,0 +1,93 @@
+#include "storage.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "orderstate/sqlite_repository.hpp"
+#ifdef ORDERSTATE_SERVER_WITH_POSTGRES
+#include "orderstate/postgres_repository.hpp"
+#endif
+
+namespace orderstate::server {
+namespace {
+
+std::unique_ptr<Repository> open_sqlite(const Flags& flags, std::string& error) {
+  // SQLite opens a file it may not write read-only without a word (in a
+  // writable directory), and every write would then fail: refuse instead.
+  if (flags.db != ":memory:" && access(flags.db.c_str(), W_OK) != 0 && errno != ENOENT) {
+    error = "cannot open " + flags.db + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  SqliteOptions options;
+  options.path = flags.db;
+  options.durability = flags.durability;
+  auto repo = SqliteRepository::open(options);
+  if (!repo.ok()) {
+    error = "cannot open " + flags.db + ": " + repo.error().message;
+    return nullptr;
+  }
+  return std::move(*repo);
+}
+
+#ifdef ORDERSTATE_SERVER_WITH_POSTGRES
+constexpr auto kStartupRetry = std::chrono::seconds(30);
+
+// main blocks SIGINT/SIGTERM for its signal thread, not yet started here:
+// one that came while we wait for the database ends the wait.
+bool stop_requested() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  return sigpending(&pending) == 0 &&
+         (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
+
+std::unique_ptr<Repository> open_postgres(const Flags& flags, std::string& error) {
+  PostgresOptions options;
+  options.uri = flags.db;
+  options.pool_size = flags.threads;
+  // Never print the URI: it may carry a password.
+  const auto deadline = std::chrono::steady_clock::now() + kStartupRetry;
+  bool told = false;
+  while (true) {
+    auto repo = PostgresRepository::open(options);
+    if (repo.ok()) return std::move(*repo);
+    const bool retry = repo.error().code == Errc::Unavailable &&
+                       std::chrono::steady_clock::now() < deadline && !stop_requested();
+    if (!retry) {
+      error = "cannot open the PostgreSQL database: " + repo.error().message;
+      return nullptr;
+    }
+    if (!told) {
+      std::fprintf(stderr,
+                   "orderstate-server: PostgreSQL unreachable (%s); retrying for up to %lld s\n",
+                   repo.error().message.c_str(), static_cast<long long>(kStartupRetry.count()));
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+#endif
+
+}  // namespace
+
+bool is_postgres_uri(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
+}
+
+std::unique_ptr<Repository> open_repository(const Flags& flags, std::string& error) {
+  if (!is_postgres_uri(flags.db)) return open_sqlite(flags, error);
+#ifdef ORDERSTATE_SERVER_WITH_POSTGRES
+  return open_postgres(flags, error);
+#else
+  error = "--db names a PostgreSQL database, but this build has no PostgreSQL support";
+  return nullptr;
+#endif
+}
+
+}  // namespace orderstate::server

@@ -1,0 +1,248 @@
+// pg_bench: cancels/s on PostgreSQL, single-threaded, through the library
+// (PostgresRepository + Orders) next to raw libpq running the same writes
+// (conditional order update, position closure, event insert) as prepared
+// statements in one transaction per cancel. Rows as core_bench prints them.
+//
+//   pg_bench [--uri URI] [--smoke] [--json FILE]   measure (in a fresh database
+//                                                 it creates and drops)
+//   pg_bench [--uri URI] --seed N                  place N open orders for account
+//                                                 "bench" at 2026-03-03T12:00:00Z
+//                                                 (ids ord-20260303120000-<seq>)
+// URI defaults to ORDERSTATE_TEST_PG_URI (tests/run-with-pg.sh sets it).
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "orderstate/clock.hpp"
+#include "orderstate/ids.hpp"
+#include "orderstate/orders.hpp"
+#include "orderstate/postgres_repository.hpp"
+
+using namespace orderstate;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+struct Row {
+  std::string name;
+  double value;
+  std::string unit;
+  std::string note;
+};
+std::vector<Row> rows;
+
+void report(std::string name, double value, std::string unit, std::string note = "") {
+  std::printf("%-58s %12.0f %-9s %s\n", name.c_str(), value, unit.c_str(), note.c_str());
+  std::fflush(stdout);
+  rows.push_back({std::move(name), value, std::move(unit), std::move(note)});
+}
+
+double seconds_since(Steady::time_point t0) {
+  return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "pg_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+std::unique_ptr<PostgresRepository> open_repo(const std::string& uri) {
+  PostgresOptions options;
+  options.uri = uri;
+  auto repo = PostgresRepository::open(options);
+  if (!repo.ok()) die("open: " + repo.error().message);
+  return std::move(*repo);
+}
+
+const std::int64_t kSeedTime = unix_seconds(2026, 3, 3, 12, 0, 0);
+
+// Places n orders for `account` over `threads` threads; their ids.
+std::vector<std::string> place_n(Orders& orders, const char* account, long n, int threads) {
+  std::vector<std::string> ids(static_cast<size_t>(n));
+  std::atomic<long> next{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&] {
+      const PlaceRequest r{"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", {}};
+      for (long i; (i = next++) < n;) {
+        auto placed = orders.place(account, r);
+        if (!placed.ok()) {
+          failed = true;
+          return;
+        }
+        ids[static_cast<size_t>(i)] = placed->order.order_id;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (failed) die("placing orders failed");
+  return ids;
+}
+
+PGconn* connect(const std::string& uri) {
+  PGconn* c = PQconnectdb(uri.c_str());
+  if (PQstatus(c) != CONNECTION_OK) die(std::string("connect: ") + PQerrorMessage(c));
+  return c;
+}
+
+void exec(PGconn* c, const std::string& sql) {
+  PGresult* r = PQexec(c, sql.c_str());
+  const auto st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    die(sql + ": " + PQresultErrorMessage(r));
+  }
+  PQclear(r);
+}
+
+// The cluster's URI with its database name replaced by `db`.
+std::string with_database(const std::string& uri, const std::string& db) {
+  const auto scheme = uri.find("://");
+  const auto slash = uri.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const auto query = uri.find('?');
+  std::string out = slash == std::string::npos ? uri.substr(0, query) : uri.substr(0, slash);
+  out += "/" + db;
+  if (query != std::string::npos) out += uri.substr(query);
+  return out;
+}
+
+[[gnu::noinline]] double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
+  const auto t0 = Steady::now();
+  for (const auto& id : ids) {
+    if (!orders.cancel("acct", id).ok()) die("library cancel of " + id + " failed");
+  }
+  return static_cast<double>(ids.size()) / seconds_since(t0);
+}
+
+void prepare(PGconn* c, const char* name, const char* sql) {
+  PGresult* r = PQprepare(c, name, sql, 0, nullptr);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) die(std::string("prepare: ") + PQerrorMessage(c));
+  PQclear(r);
+}
+
+PGresult* run(PGconn* c, const char* name, std::vector<const char*> params, ExecStatusType want) {
+  PGresult* r = PQexecPrepared(c, name, static_cast<int>(params.size()), params.data(), nullptr,
+                               nullptr, 0);
+  if (PQresultStatus(r) != want) die(std::string(name) + ": " + PQerrorMessage(c));
+  return r;
+}
+
+// The same writes a cancel makes, by hand: one transaction each.
+[[gnu::noinline]] double raw_cancels(PGconn* c, const std::vector<std::string>& ids) {
+  prepare(c, "cancel_order",
+          "UPDATE orders SET status = 'CANCELED', updated_at = $1 WHERE seq = $2 AND "
+          "order_id = $3 AND account_id = $4 AND status = 'OPEN' RETURNING position_id");
+  prepare(c, "close_position",
+          "UPDATE positions SET status = 'CLOSED', updated_at = $1 WHERE seq = $2 AND "
+          "position_id = $3 AND status = 'OPEN'");
+  prepare(c, "append_event",
+          "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
+          "VALUES ($1, $2, 'OPEN', 'CANCELED', $3, 'cancel')");
+  const std::string at = format_rfc3339(kSeedTime);
+  const auto t0 = Steady::now();
+  for (const auto& id : ids) {
+    const std::string seq = id.substr(id.rfind('-') + 1);
+    exec(c, "BEGIN");
+    PGresult* order = run(c, "cancel_order", {at.c_str(), seq.c_str(), id.c_str(), "acct"},
+                          PGRES_TUPLES_OK);
+    if (PQntuples(order) != 1) die("raw cancel of " + id + ": not open");
+    const std::string position_id = PQgetvalue(order, 0, 0);
+    PQclear(order);
+    PGresult* closed = run(c, "close_position", {at.c_str(), seq.c_str(), position_id.c_str()},
+                           PGRES_COMMAND_OK);
+    if (std::strcmp(PQcmdTuples(closed), "1") != 0) die("raw close of " + position_id);
+    PQclear(closed);
+    PQclear(run(c, "append_event", {seq.c_str(), id.c_str(), at.c_str()}, PGRES_COMMAND_OK));
+    exec(c, "COMMIT");
+  }
+  return static_cast<double>(ids.size()) / seconds_since(t0);
+}
+
+void core_vs_raw(const std::string& uri, int count) {
+  // A fresh database of our own, dropped at the end.
+  const std::string db = "orderstate_bench_" + std::to_string(getpid());
+  PGconn* admin = connect(uri);
+  exec(admin, "CREATE DATABASE " + db);
+  const std::string bench_uri = with_database(uri, db);
+  {
+    FixedClock clock(kSeedTime);
+    auto repo = open_repo(bench_uri);
+    Orders orders(*repo, clock);
+    // Both halves in one table, so both runs see the same table size.
+    const std::vector<std::string> ids = place_n(orders, "acct", 2L * count, 8);
+    const std::vector<std::string> lib_ids(ids.begin(), ids.begin() + count);
+    const std::vector<std::string> raw_ids(ids.begin() + count, ids.end());
+    exec(admin, "CHECKPOINT");
+    const double lib = library_cancels(orders, lib_ids);
+    PGconn* c = connect(bench_uri);
+    const double raw = raw_cancels(c, raw_ids);
+    PQfinish(c);
+    char note[64];
+    std::snprintf(note, sizeof note, "ratio %.2f", lib / raw);
+    report("cancel/s library, PostgreSQL, synchronous_commit=on", lib, "cancel/s", note);
+    report("cancel/s raw libpq, PostgreSQL, synchronous_commit=on", raw, "cancel/s");
+  }
+  exec(admin, "DROP DATABASE " + db);
+  PQfinish(admin);
+}
+
+void write_json(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) die("cannot write " + path);
+  std::fprintf(f, "[\n");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::fprintf(f, "  {\"name\": \"%s\", \"value\": %.1f, \"unit\": \"%s\", \"note\": \"%s\"}%s\n",
+                 rows[i].name.c_str(), rows[i].value, rows[i].unit.c_str(), rows[i].note.c_str(),
+                 i + 1 < rows.size() ? "," : "");
+  }
+  std::fprintf(f, "]\n");
+  std::fclose(f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool smoke = false;
+  long seed = -1;
+  std::string json;
+  const char* env_uri = std::getenv("ORDERSTATE_TEST_PG_URI");
+  std::string uri = env_uri != nullptr ? env_uri : "";
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--smoke")) {
+      smoke = true;
+    } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
+      json = argv[++i];
+    } else if (!std::strcmp(argv[i], "--uri") && i + 1 < argc) {
+      uri = argv[++i];
+    } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
+      seed = std::atol(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: pg_bench [--uri URI] [--smoke] [--json FILE] [--seed N]\n");
+      return 2;
+    }
+  }
+  if (uri.empty()) {
+    std::printf("pg_bench: no --uri and no ORDERSTATE_TEST_PG_URI: skipped "
+                "(run it with tests/run-with-pg.sh)\n");
+    return 0;
+  }
+  if (seed >= 0) {
+    FixedClock clock(kSeedTime);
+    auto repo = open_repo(uri);
+    Orders orders(*repo, clock);
+    place_n(orders, "bench", seed, 8);
+    return 0;
+  }
+  std::printf("%-58s %12s %-9s %s\n", "benchmark (PostgreSQL, one thread)", "value", "unit",
+              "note");
+  core_vs_raw(uri, smoke ? 200 : 5000);
+  if (!json.empty()) write_json(json);
+  return 0;
+}
