@@ -3,6 +3,7 @@
 // once (one 200, the rest 409), its position closed, one CANCELED event.
 #include <barrier>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <set>
 #include <thread>
 #include <vector>

@@ -27,8 +27,33 @@ std::vector<std::string> command_line(const ServerOptions& o) {
   return args;
 }
 
+// This environment, with the system tests' suppressions added to
+// TSAN_OPTIONS (used only when the server is built with -fsanitize=thread).
+std::vector<std::string> child_environment() {
+  std::vector<std::string> env;
+  std::string tsan = std::string("TSAN_OPTIONS=suppressions=") + ORDERSTATE_TSAN_SUPPRESSIONS;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.starts_with("TSAN_OPTIONS=")) {
+      tsan += ":" + entry.substr(std::string("TSAN_OPTIONS=").size());
+    } else {
+      env.push_back(entry);
+    }
+  }
+  env.push_back(tsan);
+  return env;
+}
+
+std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 // In the child, between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(char* const* argv, int out, int err, bool drop, bool no_sigxfsz) {
+[[noreturn]] void exec_child(char* const* argv, char* const* envp, int out, int err, bool drop,
+                             bool no_sigxfsz) {
   if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) _exit(125);
   if (no_sigxfsz) {  // an ignored signal stays ignored across exec
     struct sigaction ignore {};
@@ -41,7 +66,7 @@ std::vector<std::string> command_line(const ServerOptions& o) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  execv(argv[0], argv);
+  execve(argv[0], argv, envp);
   _exit(127);
 }
 
@@ -49,16 +74,16 @@ std::vector<std::string> command_line(const ServerOptions& o) {
 
 ServerProcess::ServerProcess(const ServerOptions& options) {
   std::vector<std::string> args = command_line(options);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<std::string> env = child_environment();
+  const std::vector<char*> argv = pointers_to(args);
+  const std::vector<char*> envp = pointers_to(env);
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const int err = open(options.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (err < 0) throw std::runtime_error("cannot open " + options.log.string());
   const bool drop = options.unprivileged && geteuid() == 0;
   pid_ = fork();
-  if (pid_ == 0) exec_child(argv.data(), pipe_fds[1], err, drop, options.ignore_sigxfsz);
+  if (pid_ == 0) exec_child(argv.data(), envp.data(), pipe_fds[1], err, drop, options.ignore_sigxfsz);
   close(pipe_fds[1]);
   close(err);
   if (pid_ < 0) {
