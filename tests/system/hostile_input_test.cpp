@@ -104,9 +104,7 @@ std::vector<Row> header_rows(const std::string& open_id) {
        kAny4xxOrClosed},
       {"10 000 headers (over 64 KiB)", get("/healthz", many), kAny4xxOrClosed},
       {"NUL byte inside the bearer key",
-       get(kApi + "orders", "Authorization: Bearer " + kKey + "\0x\r\n"s), 401, "",
-       "the router reads Authorization with httplib's get_header_value, which cuts the value "
-       "at a NUL: the key plus \\0 plus anything is accepted"},
+       get(kApi + "orders", "Authorization: Bearer " + kKey + "\0x\r\n"s), 401},
       {"100 KiB bearer key",
        get(kApi + "orders", "Authorization: Bearer " + std::string(100 * 1024, 'k') + "\r\n"),
        kAny4xxOrClosed},
@@ -212,10 +210,7 @@ std::vector<Row> value_rows(const std::string& open_id) {
                  "--b\r\nContent-Disposition: form-data; name=\"order_id\"\r\n\r\n" + open_id +
                      "\r\n--b--\r\n",
                  "Content-Type: multipart/form-data; boundary=b\r\n"),
-       400, "",
-       "adapters/http read_body passes a plain receiver to httplib's ContentReader, which "
-       "calls its empty multipart receiver for a multipart body: std::bad_function_call, "
-       "answered 500 internal error"},
+       400},
       {"XML body",
        with_body("POST " + kApi + "cancel_order", "<order_id>" + open_id + "</order_id>",
                  "Content-Type: application/xml\r\n"),

@@ -25,7 +25,10 @@ void method_not_allowed(const std::string& allowed, httplib::Response& res) {
 // Checks the key, then runs the route.
 void authenticated(const Context& ctx, Route route, const httplib::Request& req,
                    const std::string& body, httplib::Response& res) {
-  const auto account = ctx.auth.account_for(req.get_header_value("Authorization"));
+  // The header as received: get_header_value() would cut it at a NUL byte.
+  const auto header = req.headers.find("Authorization");
+  const auto account =
+      ctx.auth.account_for(header == req.headers.end() ? std::string_view() : header->second);
   if (!account) return send_error(res, 401, "unauthorized");
   route(Call{ctx, *account, req, body}, res);
 }
@@ -38,6 +41,14 @@ void authenticated(const Context& ctx, Route route, const httplib::Request& req,
 bool read_body(const httplib::Request& req, const httplib::ContentReader& reader, std::size_t max,
                std::string& body, httplib::Response& res) {
   if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return true;
+  if (req.is_multipart_form_data()) {
+    // The API takes JSON. Read the parts and drop them (keeping the connection
+    // in step: httplib has no plain reader for multipart bodies), then refuse.
+    reader([](const httplib::MultipartFormData&) { return true; },
+           [](const char*, std::size_t) { return true; });
+    send_error(res, 400, kInvalidPayload);
+    return false;
+  }
   bool too_large = false;
   const bool complete = reader([&](const char* data, std::size_t n) {
     too_large = too_large || body.size() + n > max;
