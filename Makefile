@@ -36,7 +36,7 @@ sanitize: deps
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E "bench|package_consumer"
 	cmake -S . -B build-tsan $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Debug -DORDERSTATE_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/system/tsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -E "bench|package_consumer"
 
 # Each libFuzzer target for FUZZ_SECONDS, from the seed corpus in tests/fuzz/corpus.
