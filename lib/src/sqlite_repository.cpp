@@ -72,11 +72,14 @@ class SqliteTx final : public WriteTx {
   Connection& c_;
 };
 
-// One caller's unit of work waiting for a batch.
+// One caller's unit of work waiting for a batch. Each waiter sleeps on its
+// own condition variable so a finished batch wakes only its own callers and
+// the next leader, not every queued thread.
 struct Pending {
   const Repository::Work* work;
   std::optional<Result<void>> result;
   bool done = false;
+  std::condition_variable cv;
 };
 
 }  // namespace
@@ -94,7 +97,6 @@ struct SqliteRepository::Impl {
 
   // Group commit: callers queue; one leader at a time drains the queue.
   std::mutex queue_mu;
-  std::condition_variable queue_cv;
   std::deque<Pending*> queue;  // GUARDED_BY(queue_mu)
   bool leader_active = false;  // GUARDED_BY(queue_mu)
 
@@ -104,17 +106,20 @@ struct SqliteRepository::Impl {
 
   Result<void> write(const Work& work);
   void run_batch(std::vector<Pending*>& batch);
+  // One attempt at the batch's transaction; false if it must be retried
+  // with a savepoint per unit.
+  bool try_batch(std::vector<Pending*>& batch, bool savepoints);
   template <typename Fn>
   auto read(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
 };
 
 Result<void> SqliteRepository::Impl::write(const Work& work) {
-  Pending me{&work, std::nullopt};
+  Pending me{&work, std::nullopt, false, {}};
   std::unique_lock lock(queue_mu);
   queue.push_back(&me);
   while (!me.done) {
     if (leader_active) {
-      queue_cv.wait(lock);
+      me.cv.wait(lock);
       continue;
     }
     leader_active = true;
@@ -124,23 +129,38 @@ Result<void> SqliteRepository::Impl::write(const Work& work) {
     lock.unlock();
     run_batch(batch);
     lock.lock();
-    for (Pending* p : batch) p->done = true;
+    // Under the lock: a waiter may return (and free its Pending) as soon as
+    // it sees `done`.
+    for (Pending* p : batch) {
+      p->done = true;
+      if (p != &me) p->cv.notify_one();
+    }
     leader_active = false;
-    queue_cv.notify_all();
+    if (!queue.empty()) queue.front()->cv.notify_one();  // the next leader
   }
   return std::move(*me.result);
 }
 
-// Runs every unit of `batch` in one IMMEDIATE transaction, each in its own
-// savepoint when there are several, then commits once. A unit's outcome is
-// only final once the commit succeeded: if the transaction is lost, every
-// unit of the batch reports the error (even a NotOpen may have read another
-// unit's uncommitted change).
+// Commits every unit of `batch` in one IMMEDIATE transaction. A unit's
+// outcome is only final once the commit succeeded: if the transaction is
+// lost, every unit of the batch reports the error (even a NotOpen may have
+// read another unit's uncommitted change).
 void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
   std::lock_guard guard(writer_mu);
-  SQLite::Database& db = writer->db();
+  // Savepoints cost a statement journal per unit, and almost every unit
+  // either succeeds or fails before writing. So the batch first runs without
+  // them; only when a unit fails after changing rows is the transaction
+  // rolled back and the batch run again with one savepoint per unit.
+  if (try_batch(batch, false)) return;
+  for (Pending* p : batch) p->result.reset();
+  try_batch(batch, true);
+}
+
+bool SqliteRepository::Impl::try_batch(std::vector<Pending*>& batch, bool savepoints) {
+  sqlite3* db = writer->db().getHandle();
   auto fail_all = [&](const Error& e) {
     for (Pending* p : batch) p->result = e;
+    return true;
   };
   // Cached statements: BEGIN/COMMIT are on every write's path.
   auto exec = [&](const char* sql) {
@@ -148,37 +168,43 @@ void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
   };
   if (auto begun = exec("BEGIN IMMEDIATE"); !begun) return fail_all(begun.error());
 
-  const bool solo = batch.size() == 1;
   bool any_ok = false;
   SqliteTx tx(*writer);
   for (Pending* p : batch) {
-    if (!solo) {
+    if (savepoints) {
       if (auto sp = exec("SAVEPOINT unit"); !sp) p->result = sp.error();
     }
     if (!p->result) {
+      const sqlite3_int64 changes = sqlite3_total_changes64(db);
       try {
         p->result = (*p->work)(tx);
       } catch (const std::exception& e) {
         p->result = storage_error(std::string("unit of work threw: ") + e.what());
       }
+      if (!p->result->ok() && !savepoints && batch.size() > 1 &&
+          sqlite3_total_changes64(db) != changes && !sqlite3_get_autocommit(db)) {
+        (void)exec("ROLLBACK");  // its writes must go: rerun all with savepoints
+        return false;
+      }
       // Failures here surface below: a lost transaction turns autocommit on.
-      if (!solo && !p->result->ok()) (void)exec("ROLLBACK TO unit");
-      if (!solo) (void)exec("RELEASE unit");
+      if (savepoints && !p->result->ok()) (void)exec("ROLLBACK TO unit");
+      if (savepoints) (void)exec("RELEASE unit");
     }
     any_ok = any_ok || p->result->ok();
-    if (sqlite3_get_autocommit(db.getHandle())) {
+    if (sqlite3_get_autocommit(db)) {
       // SQLite rolled the whole transaction back (I/O error, disk full...).
       return fail_all(unavailable("sqlite: transaction rolled back by a storage error"));
     }
   }
   if (!any_ok) {
-    (void)exec("ROLLBACK");  // nothing to keep: save the fsync
-    return;
+    (void)exec("ROLLBACK");  // nothing to keep (a lone failed unit's writes included)
+    return true;
   }
   if (auto committed = exec("COMMIT"); !committed) {
     (void)exec("ROLLBACK");
     fail_all(committed.error());
   }
+  return true;
 }
 
 template <typename Fn>

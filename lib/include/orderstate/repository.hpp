@@ -71,14 +71,15 @@ class Repository {
  public:
   // A unit of work. Returning an error undoes everything the unit did. A
   // backend may run a unit more than once before write() returns (after a
-  // deadlock or serialization failure against another server): a unit must
-  // set its outputs, not accumulate into them.
+  // deadlock or serialization failure against another server, or to undo a
+  // batch-mate's failed unit): a unit must set its outputs, not accumulate
+  // into them.
   using Work = std::function<Result<void>(WriteTx&)>;
 
   virtual ~Repository() = default;
 
   // Runs `work` in a write transaction, alone or batched with concurrent
-  // units (each in its own savepoint: one unit's failure undoes only itself).
+  // units; one unit's failure undoes only itself.
   // Returns only after the transaction holding the unit has committed at the
   // backend's configured durability; on a commit failure every unit of the
   // batch gets the error and none of their effects remain.
