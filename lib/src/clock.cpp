@@ -45,20 +45,40 @@ std::int64_t unix_seconds(int year, int month, int day, int hour, int minute, in
   return days * 86400 + hour * 3600 + minute * 60 + second;
 }
 
-std::string format_rfc3339(std::int64_t t) {
-  const Civil c = to_civil(t);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
-  return buf;
+namespace {
+
+// Writes `width` decimal digits of `v` (0 <= v < 10^width) at `out`.
+char* put_digits(char* out, int v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) out[i] = static_cast<char>('0' + v % 10);
+  return out + width;
 }
 
-std::string format_compact(std::int64_t t) {
+// Both formats are on every write's path, so the common years are written
+// by hand rather than through snprintf (a tenth of a cancel's instructions).
+std::string format(std::int64_t t, bool compact) {
   const Civil c = to_civil(t);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d", c.year, c.month, c.day, c.hour,
-                c.minute, c.second);
-  return buf;
+  if (c.year < 0 || c.year > 9999) {
+    std::snprintf(buf, sizeof buf,
+                  compact ? "%04d%02d%02d%02d%02d%02d" : "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year,
+                  c.month, c.day, c.hour, c.minute, c.second);
+    return buf;
+  }
+  char* p = put_digits(buf, c.year, 4);
+  const int rest[] = {c.month, c.day, c.hour, c.minute, c.second};
+  constexpr char kSeparators[] = "--T::Z";
+  for (int i = 0; i < 5; ++i) {
+    if (!compact) *p++ = kSeparators[i];
+    p = put_digits(p, rest[i], 2);
+  }
+  if (!compact) *p++ = 'Z';
+  return std::string(buf, p);
 }
+
+}  // namespace
+
+std::string format_rfc3339(std::int64_t t) { return format(t, false); }
+
+std::string format_compact(std::int64_t t) { return format(t, true); }
 
 }  // namespace orderstate

@@ -18,6 +18,10 @@ TEST_CASE("times format as RFC 3339 UTC to the second", "[ids]") {
   CHECK(format_rfc3339(0) == "1970-01-01T00:00:00Z");
   CHECK(format_rfc3339(unix_seconds(2024, 2, 29, 23, 59, 59)) == "2024-02-29T23:59:59Z");
   CHECK(format_compact(unix_seconds(2100, 1, 1, 0, 0, 0)) == "21000101000000");
+  CHECK(format_compact(unix_seconds(987, 11, 30, 9, 8, 7)) == "09871130090807");
+  // Outside four-digit years the field widens and keeps its sign.
+  CHECK(format_rfc3339(unix_seconds(10000, 1, 1, 0, 0, 0)) == "10000-01-01T00:00:00Z");
+  CHECK(format_rfc3339(unix_seconds(-1, 12, 31, 23, 59, 58)) == "-001-12-31T23:59:58Z");
 }
 
 TEST_CASE("well-formed ids parse to their sequence", "[ids]") {
