@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <barrier>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
@@ -21,8 +20,11 @@
 #include <vector>
 
 #include "api.hpp"
+#include "../pg_uri.hpp"
+#include "race.hpp"
 
 using namespace orderstate::system_test;
+using orderstate::testing::with_database;
 using namespace std::chrono_literals;
 
 namespace {
@@ -30,17 +32,6 @@ namespace {
 const char* env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? v : nullptr;
-}
-
-// The cluster's URI with its database name replaced by `db`.
-std::string with_database(const std::string& uri, const std::string& db) {
-  const auto scheme = uri.find("://");
-  const auto slash = uri.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto query = uri.find('?');
-  std::string out = slash == std::string::npos ? uri.substr(0, query) : uri.substr(0, slash);
-  out += "/" + db;
-  if (query != std::string::npos) out += uri.substr(query);
-  return out;
 }
 
 // A fresh, empty database on the test cluster; its URI.
@@ -109,7 +100,7 @@ int cluster(const char* action) {
 TEST_CASE("racing cancels through two servers on one PostgreSQL cancel each order exactly once",
           "[system][postgres]") {
   REQUIRE_PG_URI();
-  constexpr int kOrders = 300, kRacers = 8, kGroups = 2;
+  constexpr int kOrders = 300;
   TempDir dir;
   const std::string uri = fresh_database(pg_uri, "race");
   ServerProcess first(pg_options(uri, dir, "a.log"));
@@ -120,63 +111,7 @@ TEST_CASE("racing cancels through two servers on one PostgreSQL cancel each orde
   const int ports[2] = {first.port(), second.port()};
   const std::vector<std::string> ids = place_orders(ports[0], ports[1], kOrders, 8);
 
-  // Racer r of group g takes every kGroups-th order from g on, through server
-  // r % 2; a barrier per group starts the racers of one order together.
-  std::vector<int> status(static_cast<size_t>(kOrders * kRacers), 0);
-  std::vector<char> body_ok(status.size(), 0);
-  std::vector<std::unique_ptr<std::barrier<>>> barriers;
-  for (int g = 0; g < kGroups; ++g) barriers.push_back(std::make_unique<std::barrier<>>(kRacers));
-  std::vector<std::thread> threads;
-  for (int g = 0; g < kGroups; ++g) {
-    for (int r = 0; r < kRacers; ++r) {
-      threads.emplace_back([&, g, r] {
-        Api api(ports[r % 2]);
-        for (int i = g; i < kOrders; i += kGroups) {
-          barriers[static_cast<size_t>(g)]->arrive_and_wait();
-          const Reply reply = api.cancel(ids[static_cast<size_t>(i)]);
-          const auto k = static_cast<size_t>(i * kRacers + r);
-          status[k] = reply.status;
-          body_ok[k] = reply.status == 200 ? member(reply.body, "status") == "CANCELED"
-                                           : reply.body == kNotOpen;
-        }
-      });
-    }
-  }
-  for (std::thread& t : threads) t.join();
-
-  int wins_by_server[2] = {0, 0};
-  for (int i = 0; i < kOrders; ++i) {
-    INFO("order " << ids[static_cast<size_t>(i)]);
-    int ok = 0, conflict = 0, other = 0, bad_body = 0;
-    for (int r = 0; r < kRacers; ++r) {
-      const auto k = static_cast<size_t>(i * kRacers + r);
-      if (status[k] == 200) {
-        ++ok;
-        ++wins_by_server[r % 2];
-      } else if (status[k] == 409) {
-        ++conflict;
-      } else {
-        ++other;
-      }
-      bad_body += body_ok[k] ? 0 : 1;
-    }
-    REQUIRE(ok == 1);
-    REQUIRE(conflict == kRacers - 1);
-    REQUIRE(other == 0);
-    REQUIRE(bad_body == 0);
-  }
-  CHECK(wins_by_server[0] > 0);  // the race really crossed processes
-  CHECK(wins_by_server[1] > 0);
-
-  Api a(ports[0]), b(ports[1]);
-  for (int i = 0; i < kOrders; ++i) {
-    const std::string& id = ids[static_cast<size_t>(i)];
-    INFO("order " << id);
-    const OrderState s = state_of(i % 2 == 0 ? b : a, id);
-    REQUIRE(s.order == "CANCELED");
-    REQUIRE(s.position == "CLOSED");
-    REQUIRE(s.cancel_events == 1);
-  }
+  require_cancels_exactly_once(ports, ids);
   CHECK(first.stop() == 0);
   CHECK(second.stop() == 0);
 }
