@@ -58,7 +58,7 @@ fuzz: deps
 # Benchmarks need an optimized build of their own.
 bench: deps
 	@bash cmake/install-deps.sh bench
-	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DORDERSTATE_WITH_POSTGRES=ON
 	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench
 	bash tests/bench/run.sh build-bench
 	bash tests/bench/pg_run.sh build-bench

@@ -16,29 +16,12 @@
 
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
+#include "report.hpp"
 
 using namespace orderstate;
-using Steady = std::chrono::steady_clock;
+using namespace orderstate::bench;
 
 namespace {
-
-struct Row {
-  std::string name;
-  double value;
-  std::string unit;
-  std::string note;
-};
-std::vector<Row> rows;
-
-void report(std::string name, double value, std::string unit, std::string note = "") {
-  std::printf("%-58s %12.0f %-9s %s\n", name.c_str(), value, unit.c_str(), note.c_str());
-  std::fflush(stdout);
-  rows.push_back({std::move(name), value, std::move(unit), std::move(note)});
-}
-
-double seconds_since(Steady::time_point t0) {
-  return std::chrono::duration<double>(Steady::now() - t0).count();
-}
 
 struct Mode {
   const char* name;
@@ -242,19 +225,6 @@ void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
   }
 }
 
-void write_json(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) return;
-  std::fprintf(f, "[\n");
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    std::fprintf(f, "  {\"name\": \"%s\", \"value\": %.1f, \"unit\": \"%s\", \"note\": \"%s\"}%s\n",
-                 rows[i].name.c_str(), rows[i].value, rows[i].unit.c_str(), rows[i].note.c_str(),
-                 i + 1 < rows.size() ? "," : "");
-  }
-  std::fprintf(f, "]\n");
-  std::fclose(f);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -275,7 +245,7 @@ int main(int argc, char** argv) {
     scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
             smoke ? 50 : 2000);
   }
-  if (!json.empty()) write_json(json);
+  if (!json.empty()) (void)write_json(json);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -24,29 +24,14 @@
 #include "orderstate/ids.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/postgres_repository.hpp"
+#include "../pg_uri.hpp"
+#include "report.hpp"
 
 using namespace orderstate;
-using Steady = std::chrono::steady_clock;
+using orderstate::testing::with_database;
+using namespace orderstate::bench;
 
 namespace {
-
-struct Row {
-  std::string name;
-  double value;
-  std::string unit;
-  std::string note;
-};
-std::vector<Row> rows;
-
-void report(std::string name, double value, std::string unit, std::string note = "") {
-  std::printf("%-58s %12.0f %-9s %s\n", name.c_str(), value, unit.c_str(), note.c_str());
-  std::fflush(stdout);
-  rows.push_back({std::move(name), value, std::move(unit), std::move(note)});
-}
-
-double seconds_since(Steady::time_point t0) {
-  return std::chrono::duration<double>(Steady::now() - t0).count();
-}
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "pg_bench: %s\n", what.c_str());
@@ -100,17 +85,6 @@ void exec(PGconn* c, const std::string& sql) {
     die(sql + ": " + PQresultErrorMessage(r));
   }
   PQclear(r);
-}
-
-// The cluster's URI with its database name replaced by `db`.
-std::string with_database(const std::string& uri, const std::string& db) {
-  const auto scheme = uri.find("://");
-  const auto slash = uri.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  const auto query = uri.find('?');
-  std::string out = slash == std::string::npos ? uri.substr(0, query) : uri.substr(0, slash);
-  out += "/" + db;
-  if (query != std::string::npos) out += uri.substr(query);
-  return out;
 }
 
 [[gnu::noinline]] double library_cancels(Orders& orders, const std::vector<std::string>& ids) {
@@ -193,19 +167,6 @@ void core_vs_raw(const std::string& uri, int count) {
   PQfinish(admin);
 }
 
-void write_json(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) die("cannot write " + path);
-  std::fprintf(f, "[\n");
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::fprintf(f, "  {\"name\": \"%s\", \"value\": %.1f, \"unit\": \"%s\", \"note\": \"%s\"}%s\n",
-                 rows[i].name.c_str(), rows[i].value, rows[i].unit.c_str(), rows[i].note.c_str(),
-                 i + 1 < rows.size() ? "," : "");
-  }
-  std::fprintf(f, "]\n");
-  std::fclose(f);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,6 +204,6 @@ int main(int argc, char** argv) {
   std::printf("%-58s %12s %-9s %s\n", "benchmark (PostgreSQL, one thread)", "value", "unit",
               "note");
   core_vs_raw(uri, smoke ? 200 : 5000);
-  if (!json.empty()) write_json(json);
+  if (!json.empty() && !write_json(json)) die("cannot write " + json);
   return 0;
 }

@@ -19,6 +19,7 @@ per_phase=${BENCH_PG_ORDERS:-40000}
 work=$(mktemp -d)
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/orderstate-pg.XXXXXX")
 pids=()
+rows=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
@@ -26,50 +27,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+source "$here/common.sh"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+print_machine
 echo "command: tests/bench/pg_run.sh $build, $conns connections per wrk, ${seconds}s per row"
 echo
 
 uri=$(bash "$cluster" start "$pgdir")
 "$bin/pg_bench" --uri "$uri" --json "$out/pg_core.json"
 echo
-
-rows=()
-row() {  # name value unit note
-  printf '%-58s %12s %-9s %s\n' "$1" "$2" "$3" "$4"
-  rows+=("  {\"name\": \"$1\", \"value\": $2, \"unit\": \"$3\", \"note\": \"$4\"}")
-}
-
-# Starts "$@" (a server printing "listening on http://HOST:PORT"); sets $port, $pid.
-start() {
-  local log=$work/server-$RANDOM.log
-  "$@" > "$log" 2>/dev/null &
-  pid=$!
-  pids+=("$pid")
-  for _ in $(seq 300); do
-    port=$(sed -n 's#^listening on http://[^:]*:\([0-9]*\).*#\1#p' "$log")
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  exit 1
-}
-
-# wrk against port $1 from order id $2; prints "rps p50_ms p99_ms statuses".
-load() {  # port first_id
-  local res rps p50 p99 statuses
-  res=$(FIRST=$2 wrk -t1 -c"$conns" -d"${seconds}s" --latency -s "$here/cancel.lua" \
-        "http://127.0.0.1:$1" 2>&1)
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$res")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$res")
-  statuses=$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $statuses"
-}
-to_ms() {  # wrk prints 812.00us / 1.23ms / 1.02s
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
-}
 
 # Ids 1..per_phase for one server, the next 2 x per_phase/2 for two: a fresh
 # database's sequence numbers the seeded orders 1..N.
@@ -94,10 +60,4 @@ read -r rps2 p50b p99b st2 < "$work/wrk2"
 row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((rps1 + rps2))" "req/s" \
   "$rps1 + $rps2; p99 $p99a / $p99b ms, [$st1] [$st2]"
 
-{
-  echo "{\"core\": $(cat "$out/pg_core.json"), \"http\": ["
-  (IFS=$'\n'; echo "${rows[*]}" | sed '$!s/$/,/')
-  echo "]}"
-} > "$out/pg_results.json"
-echo
-echo "rows written to $out/pg_results.json"
+write_results "$out/pg_core.json" "$out/pg_results.json"

@@ -11,11 +11,14 @@ mkdir -p "$out"
 conns=${BENCH_CONNECTIONS:-16}
 seconds=${BENCH_SECONDS:-10}
 seed_orders=${BENCH_SEED_ORDERS:-250000}
+start_tries=100  # x 0.1 s for a server to start
 pids=()
+rows=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -r)"
+print_machine
 echo "command: make bench (tests/bench/run.sh $build), $conns connections, ${seconds}s per row"
 echo
 
@@ -25,46 +28,9 @@ else
   echo "[]" > "$out/core.json"
 fi
 
-rows=()
-row() {  # name value unit note
-  printf '%-58s %12s %-9s %s\n' "$1" "$2" "$3" "$4"
-  rows+=("  {\"name\": \"$1\", \"value\": $2, \"unit\": \"$3\", \"note\": \"$4\"}")
-}
-
-# Starts "$@" (a server printing "listening on http://HOST:PORT"); sets $port, $pid.
-start() {
-  local log=$work/server-$RANDOM.log
-  "$@" > "$log" 2>/dev/null &
-  pid=$!
-  pids+=("$pid")
-  for _ in $(seq 100); do
-    port=$(sed -n 's#^listening on http://[^:]*:\([0-9]*\).*#\1#p' "$log")
-    [ -n "$port" ] && return 0
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  exit 1
-}
-
-# wrk against $port; prints "rps p50_ms p99_ms statuses".
-load() {  # first_id [last_id]
-  local res
-  res=$(FIRST=$1 LAST=${2:-0} wrk -t1 -c"$conns" -d"${seconds}s" --latency -s tests/bench/cancel.lua \
-        "http://127.0.0.1:$port" 2>&1)
-  local rps p50 p99 statuses
-  rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$res")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$res")
-  statuses=$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $statuses"
-}
-to_ms() {  # wrk prints 812.00us / 1.23ms / 1.02s
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
-}
-
 printf '%-58s %12s %-9s %s\n' "benchmark (HTTP, wrk -t1 -c$conns)" "value" "unit" "note"
 start "$bin/bare_server" 0 32
-read -r bare_rps bare_p50 bare_p99 _ < <(load 1)
+read -r bare_rps bare_p50 bare_p99 _ < <(load "$port" 1)
 row "bare cpp-httplib, parse + constant body" "$bare_rps" "req/s" "p50 ${bare_p50} ms, p99 ${bare_p99} ms"
 kill "$pid"
 
@@ -73,13 +39,13 @@ for durability in full normal; do
   "$bin/orderstate-bench-seed" "$db" "$seed_orders"
   start "$bin/orderstate-server" --db "$db" --port 0 --api-key bench:benchkey --threads 32 \
     --durability "$durability"
-  read -r rps p50 p99 st < <(load 1)
+  read -r rps p50 p99 st < <(load "$port" 1)
   row "orderstate-server cancel 200, file, durability=$durability" "$rps" "req/s" \
     "p50 $p50 ms, p99 $p99 ms, $(awk -v a="$rps" -v b="$bare_rps" 'BEGIN{printf "%.2f", a/b}')x bare (target >= 0.60), [$st]"
   canceled=$(sed -n 's/.*200:\([0-9]*\).*/\1/p' <<<"$st")
-  read -r rps p50 p99 st < <(load 1 "$canceled")
+  read -r rps p50 p99 st < <(load "$port" 1 "$canceled")
   row "orderstate-server cancel 409, file, durability=$durability" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
-  read -r rps p50 p99 st < <(load 900000000)
+  read -r rps p50 p99 st < <(load "$port" 900000000)
   row "orderstate-server cancel 404, file, durability=$durability" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
   if [ "$durability" = full ]; then
     rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
@@ -92,16 +58,10 @@ done
 db=$work/big.db
 "$bin/orderstate-bench-seed" "$db" "${BENCH_BIG_ORDERS:-1000000}"
 start "$bin/orderstate-server" --db "$db" --port 0 --api-key bench:benchkey --threads 32
-read -r rps p50 p99 st < <(load 1)
+read -r rps p50 p99 st < <(load "$port" 1)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 row "server peak RSS, ${BENCH_BIG_ORDERS:-1000000} orders + cancel load" "$((rss / 1024))" "MiB" \
   "VmHWM (target < 64); cancel $rps req/s, p99 $p99 ms"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
-{
-  echo "{\"core\": $(cat "$out/core.json"), \"http\": ["
-  (IFS=$'\n'; echo "${rows[*]}" | sed '$!s/$/,/')
-  echo "]}"
-} > "$out/results.json"
-echo
-echo "rows written to $out/results.json"
+write_results "$out/core.json" "$out/results.json"
