@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -20,26 +21,30 @@ constexpr uid_t kNobody = 65534;
 constexpr const char* kMarker = "listening on http://127.0.0.1:";
 
 std::vector<std::string> command_line(const ServerOptions& o) {
-  std::vector<std::string> args = {ORDERSTATE_SERVER_PATH, "--port",    "0",
+  const std::string binary = o.binary.empty() ? ORDERSTATE_SERVER_PATH : o.binary.string();
+  std::vector<std::string> args = {binary,                 "--port",    "0",
                                    "--db",                 o.db.string(), "--api-key",
                                    "acct-a:" + kKey,       "--api-key", "acct-b:" + kOtherKey};
   args.insert(args.end(), o.flags.begin(), o.flags.end());
   return args;
 }
 
-// This environment, with the system tests' suppressions added to
+// This environment, with the system tests' suppressions set in
 // TSAN_OPTIONS (used only when the server is built with -fsanitize=thread).
-std::vector<std::string> child_environment() {
+// They go last, so they win over a suppressions= the caller's options hold.
+std::vector<std::string> child_environment(const ServerOptions& o) {
   std::vector<std::string> env;
-  std::string tsan = std::string("TSAN_OPTIONS=suppressions=") + ORDERSTATE_TSAN_SUPPRESSIONS;
+  std::string tsan = "TSAN_OPTIONS=";
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry = *e;
     if (entry.starts_with("TSAN_OPTIONS=")) {
-      tsan += ":" + entry.substr(std::string("TSAN_OPTIONS=").size());
+      tsan += entry.substr(std::string("TSAN_OPTIONS=").size()) + ":";
     } else {
       env.push_back(entry);
     }
   }
+  tsan += "suppressions=" + (o.tsan_suppressions.empty() ? ORDERSTATE_TSAN_SUPPRESSIONS
+                                                         : o.tsan_suppressions.string());
   env.push_back(tsan);
   return env;
 }
@@ -61,20 +66,22 @@ std::vector<char*> pointers_to(std::vector<std::string>& strings) {
     sigaction(SIGXFSZ, &ignore, nullptr);
   }
   if (drop && (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0)) {
-    _exit(126);
+    _exit(kNobodyCannotDrop);
   }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   execve(argv[0], argv, envp);
-  _exit(127);
+  // As nobody, a build tree under a private directory (mktemp -d is 0700)
+  // cannot be reached: tell that apart from a broken binary.
+  _exit(drop && errno == EACCES ? kNobodyCannotExec : 127);
 }
 
 }  // namespace
 
 ServerProcess::ServerProcess(const ServerOptions& options) {
   std::vector<std::string> args = command_line(options);
-  std::vector<std::string> env = child_environment();
+  std::vector<std::string> env = child_environment(options);
   const std::vector<char*> argv = pointers_to(args);
   const std::vector<char*> envp = pointers_to(env);
   int pipe_fds[2];
@@ -144,6 +151,14 @@ int ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return status_ != -1 && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+}
+
+void stage_for_nobody(ServerOptions& o, const fs::path& dir) {
+  o.binary = dir / "orderstate-server";
+  o.tsan_suppressions = dir / "tsan.supp";
+  fs::copy_file(ORDERSTATE_SERVER_PATH, o.binary, fs::copy_options::overwrite_existing);
+  fs::copy_file(ORDERSTATE_TSAN_SUPPRESSIONS, o.tsan_suppressions,
+                fs::copy_options::overwrite_existing);
 }
 
 TempDir::TempDir() {

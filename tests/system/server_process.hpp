@@ -21,17 +21,32 @@ namespace fs = std::filesystem;
 inline const std::string kKey = "sys-key-a";       // account "acct-a"
 inline const std::string kOtherKey = "sys-key-b";  // account "acct-b"
 
+// Exit codes of a child that could not run as nobody (see ServerOptions).
+constexpr int kNobodyCannotDrop = 126;
+constexpr int kNobodyCannotExec = 124;
+
 struct ServerOptions {
   fs::path db;                     // --db
   fs::path log;                    // the child's stderr, appended
   std::vector<std::string> flags;  // more flags, e.g. {"--durability", "normal"}
   // When the tests run as root: run the child as "nobody" (uid/gid 65534),
-  // so file permissions apply to it. No effect otherwise.
+  // so file permissions apply to it. No effect otherwise. The child exits
+  // kNobodyCannotDrop if the switch is refused, kNobodyCannotExec if nobody
+  // cannot reach the binary.
   bool unprivileged = false;
   // SIGXFSZ ignored in the child, so a write past RLIMIT_FSIZE fails with
   // EFBIG instead of killing the process.
   bool ignore_sigxfsz = false;
+  // Empty: the orderstate-server of this build and the tests' TSan
+  // suppressions, where the build left them (see stage_for_nobody).
+  fs::path binary = {};
+  fs::path tsan_suppressions = {};
 };
+
+// Copies the server and the TSan suppressions into `dir` and points `o` at
+// the copies, so an unprivileged child can reach them even when the build
+// tree is under a private directory (mktemp -d is 0700).
+void stage_for_nobody(ServerOptions& o, const fs::path& dir);
 
 class ServerProcess {
  public:
