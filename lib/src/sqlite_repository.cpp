@@ -2,12 +2,13 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "sqlite_queries.hpp"
+#include "wakeup.hpp"
 
 namespace orderstate {
 namespace {
@@ -72,14 +73,13 @@ class SqliteTx final : public WriteTx {
   Connection& c_;
 };
 
-// One caller's unit of work waiting for a batch. Each waiter sleeps on its
-// own condition variable so a finished batch wakes only its own callers and
-// the next leader, not every queued thread.
+// One caller's unit of work waiting for a batch. The leader posts kDone once
+// `result` is final, or kLead to hand its role to this caller.
 struct Pending {
+  enum : int { kDone = 1, kLead = 2 };
   const Repository::Work* work;
   std::optional<Result<void>> result;
-  bool done = false;
-  std::condition_variable cv;
+  Wakeup wakeup;
 };
 
 }  // namespace
@@ -114,29 +114,38 @@ struct SqliteRepository::Impl {
 };
 
 Result<void> SqliteRepository::Impl::write(const Work& work) {
-  Pending me{&work, std::nullopt, false, {}};
-  std::unique_lock lock(queue_mu);
-  queue.push_back(&me);
-  while (!me.done) {
-    if (leader_active) {
-      me.cv.wait(lock);
-      continue;
-    }
-    leader_active = true;
+  Pending me{&work, std::nullopt, {}};
+  bool lead;
+  {
+    std::lock_guard lock(queue_mu);
+    queue.push_back(&me);
+    lead = !std::exchange(leader_active, true);
+  }
+  if (!lead && me.wakeup.wait() == Pending::kDone) return std::move(*me.result);
+
+  // The leader is always the queue's front (only leaders drain it), so it
+  // runs in its own batch.
+  std::vector<Pending*> batch;
+  {
+    std::lock_guard lock(queue_mu);
     const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(options.max_batch));
-    std::vector<Pending*> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    batch.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
-    lock.unlock();
-    run_batch(batch);
-    lock.lock();
-    // Under the lock: a waiter may return (and free its Pending) as soon as
-    // it sees `done`.
-    for (Pending* p : batch) {
-      p->done = true;
-      if (p != &me) p->cv.notify_one();
+  }
+  run_batch(batch);
+  Pending* next = nullptr;
+  {
+    std::lock_guard lock(queue_mu);
+    if (queue.empty()) {
+      leader_active = false;
+    } else {
+      next = queue.front();
     }
-    leader_active = false;
-    if (!queue.empty()) queue.front()->cv.notify_one();  // the next leader
+  }
+  // Outside the lock, so no woken thread blocks on it; the next batch first.
+  if (next != nullptr) next->wakeup.post(Pending::kLead);
+  for (Pending* p : batch) {
+    if (p != &me) p->wakeup.post(Pending::kDone);
   }
   return std::move(*me.result);
 }
