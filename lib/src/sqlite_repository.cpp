@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <deque>
+#include <span>
+#include <thread>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -73,10 +76,9 @@ class SqliteTx final : public WriteTx {
   Connection& c_;
 };
 
-// One caller's unit of work waiting for a batch. The leader posts kDone once
-// `result` is final, or kLead to hand its role to this caller.
+// One caller's unit of work waiting for a batch; `wakeup` is posted once
+// `result` is final.
 struct Pending {
-  enum : int { kDone = 1, kLead = 2 };
   const Repository::Work* work;
   std::optional<Result<void>> result;
   Wakeup wakeup;
@@ -90,71 +92,101 @@ struct SqliteRepository::Impl {
   SqliteOptions options;
   bool in_memory = false;
 
-  // The writer connection. Held by the batch leader (and, for ":memory:",
-  // by readers, who share it).
+  // The writer connection. Held by whoever runs a batch (and, for
+  // ":memory:", by readers, who share it).
   std::mutex writer_mu;
   std::unique_ptr<Connection> writer;  // GUARDED_BY(writer_mu)
 
-  // Group commit: callers queue; one leader at a time drains the queue.
+  // Group commit. A caller that finds the writer idle runs its unit itself;
+  // otherwise it queues and the writer thread runs the queue in one batch.
+  // A thread of its own, rather than a caller leading the next batch: the
+  // batches follow each other without waiting for a sleeping caller to be
+  // scheduled (measured: 1.4-1.5x the HTTP cancels/s).
   std::mutex queue_mu;
-  std::deque<Pending*> queue;  // GUARDED_BY(queue_mu)
-  bool leader_active = false;  // GUARDED_BY(queue_mu)
+  std::condition_variable writer_cv;  // the writer thread sleeps on it
+  std::deque<Pending*> queue;         // GUARDED_BY(queue_mu)
+  bool busy = false;                  // a batch is running; GUARDED_BY(queue_mu)
+  bool writer_idle = false;           // sleeping on writer_cv; GUARDED_BY(queue_mu)
+  bool stopping = false;              // GUARDED_BY(queue_mu)
+  std::thread writer_thread;
 
   // Idle read connections (file databases only).
   std::mutex readers_mu;
   std::vector<std::unique_ptr<Connection>> readers;  // GUARDED_BY(readers_mu)
 
+  ~Impl() {
+    if (!writer_thread.joinable()) return;
+    {
+      std::lock_guard lock(queue_mu);
+      stopping = true;
+    }
+    writer_cv.notify_one();
+    writer_thread.join();
+  }
   Result<void> write(const Work& work);
-  void run_batch(std::vector<Pending*>& batch);
+  void writer_loop();
+  void run_batch(std::span<Pending* const> batch);
   // One attempt at the batch's transaction; false if it must be retried
   // with a savepoint per unit.
-  bool try_batch(std::vector<Pending*>& batch, bool savepoints);
+  bool try_batch(std::span<Pending* const> batch, bool savepoints);
   template <typename Fn>
   auto read(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
 };
 
 Result<void> SqliteRepository::Impl::write(const Work& work) {
   Pending me{&work, std::nullopt, {}};
-  bool lead;
+  bool run_here = false;
+  bool wake_writer = false;
   {
     std::lock_guard lock(queue_mu);
-    queue.push_back(&me);
-    lead = !std::exchange(leader_active, true);
+    if (stopping) return unavailable("sqlite: the repository is closing");
+    if (!busy && queue.empty()) {
+      busy = run_here = true;
+    } else {
+      queue.push_back(&me);
+      wake_writer = std::exchange(writer_idle, false);
+    }
   }
-  if (!lead && me.wakeup.wait() == Pending::kDone) return std::move(*me.result);
-
-  // The leader is always the queue's front (only leaders drain it), so it
-  // runs in its own batch.
-  std::vector<Pending*> batch;
-  {
+  if (run_here) {
+    // Alone: no hand-off to another thread (a lone engine thread's path).
+    Pending* const self[] = {&me};
+    run_batch(self);
     std::lock_guard lock(queue_mu);
+    busy = false;
+    wake_writer = !queue.empty() && std::exchange(writer_idle, false);
+  }
+  // Outside the lock, so the woken thread does not block on it.
+  if (wake_writer) writer_cv.notify_one();
+  if (!run_here) me.wakeup.wait();
+  return std::move(*me.result);
+}
+
+void SqliteRepository::Impl::writer_loop() {
+  std::vector<Pending*> batch;
+  std::unique_lock lock(queue_mu);
+  while (true) {
+    while (busy || (queue.empty() && !stopping)) {
+      writer_idle = true;
+      writer_cv.wait(lock);
+    }
+    if (queue.empty()) return;  // stopping, and every caller answered
     const std::size_t n = std::min(queue.size(), static_cast<std::size_t>(options.max_batch));
     batch.assign(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
     queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(n));
+    busy = true;
+    lock.unlock();
+    run_batch(batch);
+    for (Pending* p : batch) p->wakeup.post(1);
+    lock.lock();
+    busy = false;
   }
-  run_batch(batch);
-  Pending* next = nullptr;
-  {
-    std::lock_guard lock(queue_mu);
-    if (queue.empty()) {
-      leader_active = false;
-    } else {
-      next = queue.front();
-    }
-  }
-  // Outside the lock, so no woken thread blocks on it; the next batch first.
-  if (next != nullptr) next->wakeup.post(Pending::kLead);
-  for (Pending* p : batch) {
-    if (p != &me) p->wakeup.post(Pending::kDone);
-  }
-  return std::move(*me.result);
 }
 
 // Commits every unit of `batch` in one IMMEDIATE transaction. A unit's
 // outcome is only final once the commit succeeded: if the transaction is
 // lost, every unit of the batch reports the error (even a NotOpen may have
 // read another unit's uncommitted change).
-void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
+void SqliteRepository::Impl::run_batch(std::span<Pending* const> batch) {
   std::lock_guard guard(writer_mu);
   // Savepoints cost a statement journal per unit, and almost every unit
   // either succeeds or fails before writing. So the batch first runs without
@@ -165,7 +197,7 @@ void SqliteRepository::Impl::run_batch(std::vector<Pending*>& batch) {
   try_batch(batch, true);
 }
 
-bool SqliteRepository::Impl::try_batch(std::vector<Pending*>& batch, bool savepoints) {
+bool SqliteRepository::Impl::try_batch(std::span<Pending* const> batch, bool savepoints) {
   sqlite3* db = writer->db().getHandle();
   auto fail_all = [&](const Error& e) {
     for (Pending* p : batch) p->result = e;
@@ -263,6 +295,7 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOpt
   });
   if (!opened.ok()) return opened.error();
   if (auto migrated = sqlite::migrate(impl->writer->db()); !migrated) return migrated.error();
+  impl->writer_thread = std::thread([i = impl.get()] { i->writer_loop(); });
   return std::unique_ptr<SqliteRepository>(new SqliteRepository(std::move(impl)));
 }
 

@@ -1,10 +1,12 @@
 // SqliteRepository: the Repository port on SQLite (WAL mode). Thread-safe.
 // All writes go through one writer connection: a caller that finds no write
-// in progress runs its unit at once; callers arriving meanwhile queue and the
-// next leader runs them all in one transaction (group commit: one fsync for
-// many). Transactions begin IMMEDIATE, so the write lock is taken up front and
-// other processes on the same file wait up to busy_timeout. Reads use a pool
-// of connections of their own (for ":memory:", the writer's, under its lock).
+// in progress runs its unit at once, in its own thread; callers arriving
+// meanwhile queue, and the repository's writer thread runs them all in one
+// transaction (group commit: one fsync for many). Transactions begin
+// IMMEDIATE, so the write lock is taken up front and other processes on the
+// same file wait up to busy_timeout. Reads use a pool of connections of their
+// own (for ":memory:", the writer's, under its lock). The writer thread lives
+// as long as the object: a process that forks opens its own repository.
 #pragma once
 
 #include <memory>
