@@ -4,9 +4,9 @@
 
 #include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <span>
 #include <thread>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -86,7 +86,9 @@ struct Pending {
 
 }  // namespace
 
-const char* to_string(Durability d) { return d == Durability::Full ? "full" : "normal"; }
+const char* to_string(Durability d) {
+  return d == Durability::Full ? "full" : "normal";
+}
 
 struct SqliteRepository::Impl {
   SqliteOptions options;
@@ -221,6 +223,8 @@ bool SqliteRepository::Impl::try_batch(std::span<Pending* const> batch, bool sav
         p->result = (*p->work)(tx);
       } catch (const std::exception& e) {
         p->result = storage_error(std::string("unit of work threw: ") + e.what());
+      } catch (...) {  // nothing may escape: the writer thread serves every caller
+        p->result = storage_error("unit of work threw a non-standard exception");
       }
       if (!p->result->ok() && !savepoints && batch.size() > 1 &&
           sqlite3_total_changes64(db) != changes && !sqlite3_get_autocommit(db)) {
@@ -302,9 +306,13 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOpt
 SqliteRepository::SqliteRepository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteRepository::~SqliteRepository() = default;
 
-int SqliteRepository::schema_version() { return sqlite::latest_schema_version(); }
+int SqliteRepository::schema_version() {
+  return sqlite::latest_schema_version();
+}
 
-Result<void> SqliteRepository::write(const Work& work) { return impl_->write(work); }
+Result<void> SqliteRepository::write(const Work& work) {
+  return impl_->write(work);
+}
 
 Result<OrderRecord> SqliteRepository::get_order(std::string_view account, std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::find_order(c, account, id); });
