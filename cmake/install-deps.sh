@@ -15,7 +15,7 @@ packages=(
 for extra in "$@"; do
   case "$extra" in
     sanitize|fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
-    bench) packages+=(wrk) ;;
+    bench) packages+=(wrk valgrind) ;;
     *) echo "install-deps: unknown group '$extra'" >&2; exit 2 ;;
   esac
 done

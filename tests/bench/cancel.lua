@@ -29,7 +29,8 @@ function response(status)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
-function done()
+function done(summary, latency, requests)
+  io.write(string.format("p99.9 %d us\n", latency:percentile(99.9)))
   local total = {}
   for _, t in ipairs(threads) do
     for status, n in pairs(t:get("statuses")) do total[status] = (total[status] or 0) + n end

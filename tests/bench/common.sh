@@ -30,16 +30,17 @@ start() {
 }
 
 # wrk on PORT, cancelling ids from FIRST (wrapping after LAST when given);
-# prints "rps p50_ms p99_ms statuses".
+# prints "rps p50_ms p99_ms p99.9_ms statuses".
 load() {  # port first_id [last_id]
-  local res rps p50 p99 statuses
+  local res rps p50 p99 p999 statuses
   res=$(FIRST=$2 LAST=${3:-0} wrk -t1 -c"$conns" -d"${seconds}s" --latency \
         -s "$bench_dir/cancel.lua" "http://127.0.0.1:$1" 2>&1)
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
   p50=$(awk '$1=="50%" {print $2}' <<<"$res")
   p99=$(awk '$1=="99%" {print $2}' <<<"$res")
+  p999=$(awk '$1=="p99.9" {printf "%.2f", $2 / 1000}' <<<"$res")
   statuses=$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $statuses"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $p999 $statuses"
 }
 
 to_ms() {  # wrk prints 812.00us / 1.23ms / 1.02s

@@ -45,8 +45,8 @@ server=("$bin/orderstate-server" --db "$uri" --port 0 --api-key bench:benchkey -
 printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns each)" "value" "unit" "note"
 start "${server[@]}"
 port1=$port
-read -r rps p50 p99 st < <(load "$port1" 1)
-row "orderstate-server cancel 200, PostgreSQL, one server" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
+read -r rps p50 p99 p999 st < <(load "$port1" 1)
+row "orderstate-server cancel 200, PostgreSQL, one server" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms, [$st]"
 
 start "${server[@]}"
 port2=$port
@@ -55,8 +55,8 @@ w1=$!
 load "$port2" $((per_phase + per_phase / 2 + 1)) > "$work/wrk2" &
 w2=$!
 wait "$w1" "$w2"
-read -r rps1 p50a p99a st1 < "$work/wrk1"
-read -r rps2 p50b p99b st2 < "$work/wrk2"
+read -r rps1 p50a p99a _ st1 < "$work/wrk1"
+read -r rps2 p50b p99b _ st2 < "$work/wrk2"
 row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((rps1 + rps2))" "req/s" \
   "$rps1 + $rps2; p99 $p99a / $p99b ms, [$st1] [$st2]"
 
