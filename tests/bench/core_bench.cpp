@@ -4,6 +4,7 @@
 // Prints a table and writes JSON rows. `--smoke` runs tiny sizes (ctest).
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -215,24 +216,37 @@ void group_commit(const std::string& dir, int n) {
   }
 }
 
-// Place and cancel cost with the table at several sizes.
+// Place and cancel cost with the table at several sizes. Each size takes the
+// fastest of three rounds: noise on a shared machine only ever adds time.
 void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
   FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));  // same ids in every database
   auto repo = open_repo(fresh_path(dir, "scale"), Durability::Normal);
   Orders orders(*repo, clock);
   int have = 0;
+  double first_place = 0, first_cancel = 0;
   for (int size : sizes) {
     place_n(orders, size - have);
     have = size;
-    auto t0 = Steady::now();
-    const auto ids = place_n(orders, probe);
-    const double place_us = seconds_since(t0) * 1e6 / probe;
-    t0 = Steady::now();
-    for (const auto& id : ids) (void)orders.cancel("acct", id);
-    const double cancel_us = seconds_since(t0) * 1e6 / probe;
-    have += probe;
-    report("place, file NORMAL, " + std::to_string(size) + " orders in table", place_us, "us/op");
-    report("cancel, file NORMAL, " + std::to_string(size) + " orders in table", cancel_us, "us/op");
+    double place_us = 1e18, cancel_us = 1e18;
+    for (int round = 0; round < 3; ++round) {
+      auto t0 = Steady::now();
+      const auto ids = place_n(orders, probe);
+      place_us = std::min(place_us, seconds_since(t0) * 1e6 / probe);
+      t0 = Steady::now();
+      for (const auto& id : ids) (void)orders.cancel("acct", id);
+      cancel_us = std::min(cancel_us, seconds_since(t0) * 1e6 / probe);
+      have += probe;
+    }
+    if (first_place == 0) first_place = place_us, first_cancel = cancel_us;
+    char note[64];
+    std::snprintf(note, sizeof note, "%.2fx the smallest table (target <= 1.20)",
+                  place_us / first_place);
+    report("place, file NORMAL, " + std::to_string(size) + " orders in table", place_us, "us/op",
+           note);
+    std::snprintf(note, sizeof note, "%.2fx the smallest table (target <= 1.20)",
+                  cancel_us / first_cancel);
+    report("cancel, file NORMAL, " + std::to_string(size) + " orders in table", cancel_us, "us/op",
+           note);
   }
 }
 

@@ -4,8 +4,8 @@
 # raw libpq rows. Starts (and removes) its own throwaway cluster with
 # cmake/pg-cluster.sh. Prints rows as run.sh does and writes them to
 # BUILD/bench/pg_results.json. Usage: tests/bench/pg_run.sh BUILD
-#   BENCH_CONNECTIONS (16, per wrk), BENCH_SECONDS (10), BENCH_PG_ORDERS (40000 per
-#   phase: a phase must not run out of open orders, see the 200 count in the note)
+#   BENCH_CONNECTIONS (16, per wrk), BENCH_SECONDS (10), BENCH_PG_ORDERS (60000 per
+#   phase: a phase must not run out of open orders; rows count 200 answers only)
 set -euo pipefail
 build=${1:-build}
 bin=$build/bin
@@ -15,7 +15,7 @@ cluster="$here/../../cmake/pg-cluster.sh"
 mkdir -p "$out"
 conns=${BENCH_CONNECTIONS:-16}
 seconds=${BENCH_SECONDS:-10}
-per_phase=${BENCH_PG_ORDERS:-40000}
+per_phase=${BENCH_PG_ORDERS:-60000}
 work=$(mktemp -d)
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/orderstate-pg.XXXXXX")
 pids=()
@@ -37,9 +37,9 @@ uri=$(bash "$cluster" start "$pgdir")
 "$bin/pg_bench" --uri "$uri" --json "$out/pg_core.json"
 echo
 
-# Ids 1..per_phase for one server, the next 2 x per_phase/2 for two: a fresh
+# Ids 1..per_phase for one server, then per_phase for each of two: a fresh
 # database's sequence numbers the seeded orders 1..N.
-"$bin/pg_bench" --uri "$uri" --seed $((2 * per_phase))
+"$bin/pg_bench" --uri "$uri" --seed $((3 * per_phase))
 server=("$bin/orderstate-server" --db "$uri" --port 0 --api-key bench:benchkey --threads 32)
 
 printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns each)" "value" "unit" "note"
@@ -52,12 +52,15 @@ start "${server[@]}"
 port2=$port
 load "$port1" $((per_phase + 1)) > "$work/wrk1" &
 w1=$!
-load "$port2" $((per_phase + per_phase / 2 + 1)) > "$work/wrk2" &
+load "$port2" $((2 * per_phase + 1)) > "$work/wrk2" &
 w2=$!
 wait "$w1" "$w2"
 read -r rps1 p50a p99a _ st1 < "$work/wrk1"
 read -r rps2 p50b p99b _ st2 < "$work/wrk2"
-row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((rps1 + rps2))" "req/s" \
-  "$rps1 + $rps2; p99 $p99a / $p99b ms, [$st1] [$st2]"
+ok_per_s() { awk -v n="$(grep -o '200:[0-9]*' <<<"$1" | cut -d: -f2)" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}'; }
+ok1=$(ok_per_s "$st1")
+ok2=$(ok_per_s "$st2")
+row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((ok1 + ok2))" "req/s" \
+  "$ok1 + $ok2 200s/s; p99 $p99a / $p99b ms, [$st1] [$st2]"
 
 write_results "$out/pg_core.json" "$out/pg_results.json"
