@@ -1,6 +1,6 @@
-// Wakeup: one thread sleeps until another posts it a nonzero value. Used by
-// the group-commit writers to hand each queued caller its outcome or the
-// leader's role. Thread-safe for one waiter and one poster.
+// Wakeup: one thread sleeps until another posts it a nonzero value. The
+// group-commit writer uses one per queued caller to tell it that its outcome
+// is final. Thread-safe for one waiter and one poster.
 //
 // Unlike a condition variable it needs no mutex: the poster does not make the
 // woken thread queue for a lock it still holds, and it may post after the
