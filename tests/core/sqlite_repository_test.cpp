@@ -5,6 +5,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -179,6 +180,55 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
   // Sequences consumed by failed units were rolled back: the ids are dense.
   CHECK(orders->orders.front().order_id ==
         format_id(IdKind::Order, testing::kT0, static_cast<std::int64_t>(ok.load())));
+}
+
+TEST_CASE("a lone write runs on its caller's thread, writes queued behind one on the writer's",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  Service s({db.path(), 5000, Durability::Normal});
+  std::thread::id lone;
+  REQUIRE(s.repo
+              ->write([&](WriteTx&) -> Result<void> {
+                lone = std::this_thread::get_id();
+                return Ok{};
+              })
+              .ok());
+  CHECK(lone == std::this_thread::get_id());
+
+  // One unit holds the writer while two more callers arrive and queue.
+  std::atomic<bool> holding{false}, release{false};
+  std::thread first([&] {
+    (void)s.repo->write([&](WriteTx&) -> Result<void> {
+      holding = true;
+      while (!release) std::this_thread::yield();
+      return Ok{};
+    });
+  });
+  while (!holding) std::this_thread::yield();
+  std::thread::id caller[2], ran_on[2];
+  bool ok[2] = {false, false};
+  std::vector<std::thread> queued;
+  for (int i = 0; i < 2; ++i) {
+    queued.emplace_back([&, i] {
+      caller[i] = std::this_thread::get_id();
+      auto r = s.repo->write([&, i](WriteTx& tx) -> Result<void> {
+        ran_on[i] = std::this_thread::get_id();
+        auto seq = tx.next_sequence();
+        return seq.ok() ? Result<void>(Ok{}) : seq.error();
+      });
+      ok[i] = r.ok();  // checked below: Catch assertions are not thread-safe
+    });
+  }
+  // Not a timing assertion: only lets both callers reach the queue first.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  release = true;
+  first.join();
+  for (auto& t : queued) t.join();
+  CHECK(ok[0]);
+  CHECK(ok[1]);
+  CHECK(ran_on[0] != caller[0]);
+  CHECK(ran_on[1] != caller[1]);
+  CHECK(ran_on[0] == ran_on[1]);  // both on the writer thread
 }
 
 TEST_CASE("a locked database answers Unavailable after the busy timeout, then recovers",
