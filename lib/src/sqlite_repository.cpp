@@ -86,9 +86,7 @@ struct Pending {
 
 }  // namespace
 
-const char* to_string(Durability d) {
-  return d == Durability::Full ? "full" : "normal";
-}
+const char* to_string(Durability d) { return d == Durability::Full ? "full" : "normal"; }
 
 struct SqliteRepository::Impl {
   SqliteOptions options;
@@ -178,7 +176,7 @@ void SqliteRepository::Impl::writer_loop() {
     busy = true;
     lock.unlock();
     run_batch(batch);
-    for (Pending* p : batch) p->wakeup.post(1);
+    for (Pending* p : batch) p->wakeup.post();
     lock.lock();
     busy = false;
   }
@@ -306,13 +304,9 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOpt
 SqliteRepository::SqliteRepository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteRepository::~SqliteRepository() = default;
 
-int SqliteRepository::schema_version() {
-  return sqlite::latest_schema_version();
-}
+int SqliteRepository::schema_version() { return sqlite::latest_schema_version(); }
 
-Result<void> SqliteRepository::write(const Work& work) {
-  return impl_->write(work);
-}
+Result<void> SqliteRepository::write(const Work& work) { return impl_->write(work); }
 
 Result<OrderRecord> SqliteRepository::get_order(std::string_view account, std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::find_order(c, account, id); });
