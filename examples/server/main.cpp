@@ -20,6 +20,7 @@
 #include "orderstate/http/metrics.hpp"
 #include "orderstate/http/routes.hpp"
 #include "orderstate/orders.hpp"
+#include "orderstate/sqlite_repository.hpp"
 #include "storage.hpp"
 #include "transport.hpp"
 
@@ -165,6 +166,9 @@ int main(int argc, char** argv) {
         "%s", flags->help ? server::usage().c_str() : "orderstate-server " ORDERSTATE_VERSION "\n");
     return 0;
   }
+
+  // Before any database is opened; on failure SQLite merely keeps its statistics.
+  (void)orderstate::SqliteRepository::disable_memory_statistics();
 
   // Signals are taken synchronously by one thread; block them before any other starts.
   sigset_t signals;

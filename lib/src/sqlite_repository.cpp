@@ -304,6 +304,10 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOpt
 SqliteRepository::SqliteRepository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteRepository::~SqliteRepository() = default;
 
+bool SqliteRepository::disable_memory_statistics() {
+  return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+}
+
 int SqliteRepository::schema_version() { return sqlite::latest_schema_version(); }
 
 Result<void> SqliteRepository::write(const Work& work) { return impl_->write(work); }

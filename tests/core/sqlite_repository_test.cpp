@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -246,4 +247,23 @@ TEST_CASE("a locked database answers Unavailable after the busy timeout, then re
   }
   CHECK(s.orders.get_order("acct", id)->status == OrderStatus::Open);
   CHECK(s.orders.cancel("acct", id).ok());
+}
+
+// Memory statistics are SQLite's process-wide setting: the test shuts SQLite
+// down around itself (no database is open between test cases) and restores it.
+TEST_CASE("memory statistics can be turned off only before SQLite is in use", "[sqlite]") {
+  REQUIRE(sqlite3_shutdown() == SQLITE_OK);
+  REQUIRE(SqliteRepository::disable_memory_statistics());
+  sqlite3_int64 before = 0, after = 0, high = 0;
+  sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &before, &high, 0);
+  {
+    TempDb db;
+    Service s({db.path()});
+    REQUIRE(s.orders.place("acct", limit_buy()).ok());
+    CHECK_FALSE(SqliteRepository::disable_memory_statistics());  // SQLite is in use now
+    sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &after, &high, 0);
+  }
+  CHECK(after == before);  // no allocation was counted, so none took the statistics mutex
+  REQUIRE(sqlite3_shutdown() == SQLITE_OK);
+  REQUIRE(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1) == SQLITE_OK);
 }
