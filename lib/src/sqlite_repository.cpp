@@ -1,5 +1,6 @@
 #include "orderstate/sqlite_repository.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -297,7 +298,10 @@ Result<std::unique_ptr<SqliteRepository>> SqliteRepository::open(const SqliteOpt
   });
   if (!opened.ok()) return opened.error();
   if (auto migrated = sqlite::migrate(impl->writer->db()); !migrated) return migrated.error();
-  impl->writer_thread = std::thread([i = impl.get()] { i->writer_loop(); });
+  impl->writer_thread = std::thread([i = impl.get()] {
+    pthread_setname_np(pthread_self(), "orderstate-wr");  // for top -H, perf, gdb
+    i->writer_loop();
+  });
   return std::unique_ptr<SqliteRepository>(new SqliteRepository(std::move(impl)));
 }
 
