@@ -295,6 +295,11 @@ Result<OrderPage> Orders::list_orders(std::string_view account, const OrderQuery
   return page;
 }
 
+Result<std::int64_t> Orders::count_orders(std::string_view account, OrderStatus status) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  return repo_.count_orders(account, status);
+}
+
 Result<std::vector<OrderEvent>> Orders::history(std::string_view account,
                                                 std::string_view order_id) {
   if (auto ok = check_account(account); !ok) return ok.error();

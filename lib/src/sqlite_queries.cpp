@@ -136,6 +136,12 @@ std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
   return read_all<OrderRecord>(q, read_order);
 }
 
+std::int64_t count_orders(Connection& c, std::string_view account, OrderStatus status) {
+  Query q = c.query("SELECT count(*) FROM orders WHERE account_id = ?1 AND status = ?2");
+  q.text(1, account).text(2, to_string(status));
+  return q.step() ? q.column_int64(0) : 0;
+}
+
 Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
                                              std::string_view order_id) {
   auto order = find_order(c, account, order_id);

@@ -41,6 +41,7 @@ std::vector<OrderRecord> orders_in(Connection& c, std::string_view account,
                                    const std::optional<std::string>& symbol);
 std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
                                      const OrderFilter& filter);
+std::int64_t count_orders(Connection& c, std::string_view account, OrderStatus status);
 Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
                                              std::string_view order_id);
 std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,

@@ -327,6 +327,12 @@ Result<std::vector<OrderRecord>> SqliteRepository::list_orders(std::string_view 
   });
 }
 
+Result<std::int64_t> SqliteRepository::count_orders(std::string_view account, OrderStatus status) {
+  return impl_->read([&](Connection& c) -> Result<std::int64_t> {
+    return sqlite::count_orders(c, account, status);
+  });
+}
+
 Result<std::vector<OrderEvent>> SqliteRepository::order_events(std::string_view account,
                                                                std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::order_events(c, account, id); });

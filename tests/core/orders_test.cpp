@@ -304,3 +304,19 @@ TEST_CASE("orders list newest first with a stable cursor and filters", "[orders]
   CHECK(s.orders.list_orders("acct", {std::nullopt, std::nullopt, 10, std::string("x")}).code() ==
         Errc::InvalidArgument);
 }
+
+TEST_CASE("orders are counted by status within the account only", "[orders]") {
+  Service s;
+  for (int i = 0; i < 4; ++i) place_id(s);
+  place_id(s, "other");
+  REQUIRE(s.orders.cancel("acct", "ord-20260303120000-2").ok());
+  REQUIRE(s.orders.fill("acct", "ord-20260303120000-3").ok());
+
+  CHECK(*s.orders.count_orders("acct", OrderStatus::Open) == 2);
+  CHECK(*s.orders.count_orders("acct", OrderStatus::Canceled) == 1);
+  CHECK(*s.orders.count_orders("acct", OrderStatus::Filled) == 1);
+  CHECK(*s.orders.count_orders("acct", OrderStatus::Closed) == 0);
+  CHECK(*s.orders.count_orders("other", OrderStatus::Open) == 1);
+  CHECK(*s.orders.count_orders("nobody", OrderStatus::Open) == 0);
+  CHECK(s.orders.count_orders("", OrderStatus::Open).code() == Errc::InvalidArgument);
+}

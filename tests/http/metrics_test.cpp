@@ -99,10 +99,8 @@ TEST_CASE("the open orders gauge counts every account's OPEN orders once", "[htt
   const std::string gauge = "# TYPE orderstate_open_orders gauge\norderstate_open_orders ";
 
   const http::Metrics all(http::open_orders_of(s.orders(), {"acct-1", "acct-2", "acct-1"}));
-  const http::Metrics bounded(http::open_orders_of(s.orders(), {"acct-1", "acct-2"}, 1));
 
   CHECK(all.render().ends_with(gauge + "2\n"));
-  CHECK(bounded.render().find("orderstate_open_orders") == std::string::npos);
   s.repository().fault = Fault::Unavailable;
   CHECK(all.render().find("orderstate_open_orders") == std::string::npos);
 }

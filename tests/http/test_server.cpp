@@ -58,6 +58,11 @@ Result<std::vector<PositionRecord>> FaultyRepository::list_positions(
   return inner_->list_positions(account, status);
 }
 
+Result<std::int64_t> FaultyRepository::count_orders(std::string_view account, OrderStatus status) {
+  if (auto e = injected()) return *e;
+  return inner_->count_orders(account, status);
+}
+
 Result<void> FaultyRepository::ping() {
   if (auto e = injected()) return *e;
   return inner_->ping();

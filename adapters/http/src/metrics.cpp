@@ -125,22 +125,15 @@ std::string Metrics::render() const {
   return out;
 }
 
-Metrics::GaugeSource open_orders_of(Orders& orders, std::vector<std::string> accounts,
-                                    std::int64_t max_scanned) {
+Metrics::GaugeSource open_orders_of(Orders& orders, std::vector<std::string> accounts) {
   std::sort(accounts.begin(), accounts.end());  // an account with two keys counts once
   accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
-  return [&orders, accounts = std::move(accounts), max_scanned]() -> std::optional<std::int64_t> {
+  return [&orders, accounts = std::move(accounts)]() -> std::optional<std::int64_t> {
     std::int64_t total = 0;
     for (const std::string& account : accounts) {
-      OrderQuery query{
-          .status = OrderStatus::Open, .symbol = {}, .limit = kMaxListLimit, .cursor = {}};
-      do {
-        const auto page = orders.list_orders(account, query);
-        if (!page.ok()) return std::nullopt;
-        total += static_cast<std::int64_t>(page->orders.size());
-        if (total > max_scanned) return std::nullopt;
-        query.cursor = page->next_cursor;
-      } while (query.cursor);
+      const auto open = orders.count_orders(account, OrderStatus::Open);
+      if (!open.ok()) return std::nullopt;
+      total += *open;
     }
     return total;
   };

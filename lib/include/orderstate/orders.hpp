@@ -90,6 +90,8 @@ class Orders {
 
   Result<OrderRecord> get_order(std::string_view account, std::string_view order_id);
   Result<OrderPage> list_orders(std::string_view account, const OrderQuery& query);
+  // How many of the account's orders are in `status` (for gauges).
+  Result<std::int64_t> count_orders(std::string_view account, OrderStatus status);
   Result<std::vector<OrderEvent>> history(std::string_view account, std::string_view order_id);
   Result<PositionRecord> get_position(std::string_view account, std::string_view position_id);
   Result<std::vector<PositionRecord>> list_positions(std::string_view account,

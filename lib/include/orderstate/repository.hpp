@@ -89,6 +89,9 @@ class Repository {
   virtual Result<OrderRecord> get_order(std::string_view account, std::string_view order_id) = 0;
   virtual Result<std::vector<OrderRecord>> list_orders(std::string_view account,
                                                        const OrderFilter& filter) = 0;
+  // How many of the account's orders are in `status`: counted in the status
+  // index, without reading a record (so O(those orders), cheap per entry).
+  virtual Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) = 0;
   // The journal of one order, oldest first; NotFound if the order is not the account's.
   virtual Result<std::vector<OrderEvent>> order_events(std::string_view account,
                                                        std::string_view order_id) = 0;

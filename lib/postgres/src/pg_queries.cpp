@@ -170,6 +170,13 @@ std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
   return read_all<OrderRecord>(c.run(sql, a), read_order);
 }
 
+std::int64_t count_orders(Connection& c, std::string_view account, OrderStatus status) {
+  Params a;
+  const std::string sql = "SELECT count(*) FROM orders WHERE account_id = " + a.text_arg(account) +
+                          " AND status = " + a.text_arg(to_string(status));
+  return c.run(sql, a)[0][0].as<std::int64_t>();
+}
+
 Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view account,
                                              std::string_view order_id) {
   const auto seq = seq_of(IdKind::Order, order_id);

@@ -144,6 +144,13 @@ Result<std::vector<PositionRecord>> PostgresRepository::list_positions(
   });
 }
 
+Result<std::int64_t> PostgresRepository::count_orders(std::string_view account,
+                                                      OrderStatus status) {
+  return impl_->readers.run([&](pg::Connection& c) -> Result<std::int64_t> {
+    return pg::count_orders(c, account, status);
+  });
+}
+
 Result<void> PostgresRepository::ping() {
   return impl_->readers.run([&](pg::Connection& c) -> Result<void> {
     c.exec("SELECT 1");
