@@ -1,6 +1,8 @@
 #include "deadline_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace orderstate::server {
 namespace {
@@ -49,13 +53,30 @@ void address_of(int sock, bool peer, std::string& ip, int& port) {
   ip = text;
 }
 
+// The poll events an OpenSSL call that returned `ret` waits for; 0 when it
+// failed for good (or the peer closed: *closed is then set).
+short tls_wait_events(SSL* ssl, int ret, bool* closed = nullptr) {
+  switch (SSL_get_error(ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+      return POLLIN;
+    case SSL_ERROR_WANT_WRITE:
+      return POLLOUT;
+    case SSL_ERROR_ZERO_RETURN:
+      if (closed) *closed = true;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
 // A buffered socket stream whose reads end (return -1) once the current
 // request's deadline passed or its header section outgrew kMaxHeaderBytes;
-// from then on it stays cut off.
+// from then on it stays cut off. With `ssl`, bytes pass through TLS on a
+// non-blocking socket, so a partial TLS record cannot block past the deadline.
 class DeadlineStream final : public httplib::Stream {
  public:
-  DeadlineStream(int sock, microseconds read_timeout, microseconds write_timeout)
-      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+  DeadlineStream(int sock, SSL* ssl, microseconds read_timeout, microseconds write_timeout)
+      : sock_(sock), ssl_(ssl), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
   // A new request begins: its first byte is at hand.
   void start_request() {
@@ -64,7 +85,7 @@ class DeadlineStream final : public httplib::Stream {
     in_headers_ = true;
     tail_ = 0;
   }
-  bool has_buffered() const { return begin_ < end_; }
+  bool has_buffered() const { return begin_ < end_ || (ssl_ && SSL_pending(ssl_) > 0); }
   bool cut_off() const { return cut_off_; }
 
   bool is_readable() const override {
@@ -73,7 +94,7 @@ class DeadlineStream final : public httplib::Stream {
   bool is_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (!has_buffered() && !fill()) return cut_off_ ? -1 : eof_;
+    if (begin_ == end_ && !fill()) return cut_off_ ? -1 : eof_;
     const size_t n = std::min(size, end_ - begin_);
     std::memcpy(ptr, buffer_ + begin_, n);
     begin_ += n;
@@ -85,6 +106,7 @@ class DeadlineStream final : public httplib::Stream {
   }
 
   ssize_t write(const char* ptr, size_t size) override {
+    if (ssl_) return tls_write(ptr, size);
     if (!is_writable()) return -1;
     ssize_t n;
     do {
@@ -116,6 +138,7 @@ class DeadlineStream final : public httplib::Stream {
       cut_off_ = true;
       return false;
     }
+    if (ssl_) return tls_fill();
     if (!wait_for(sock_, POLLIN, time_left())) {
       cut_off_ = Clock::now() >= deadline_;
       return false;
@@ -133,6 +156,39 @@ class DeadlineStream final : public httplib::Stream {
     return true;
   }
 
+  bool tls_fill() {
+    while (true) {
+      const int n = SSL_read(ssl_, buffer_, sizeof buffer_);
+      if (n > 0) {
+        begin_ = 0;
+        end_ = static_cast<size_t>(n);
+        return true;
+      }
+      bool closed = false;
+      const short events = tls_wait_events(ssl_, n, &closed);
+      if (events == 0) {
+        eof_ = closed ? 0 : -1;
+        return false;
+      }
+      if (!wait_for(sock_, events, time_left())) {
+        cut_off_ = Clock::now() >= deadline_;
+        return false;
+      }
+    }
+  }
+
+  ssize_t tls_write(const char* ptr, size_t size) {
+    const int len = static_cast<int>(std::min<size_t>(size, INT_MAX));
+    const auto until = Clock::now() + write_timeout_;
+    while (true) {
+      const int n = SSL_write(ssl_, ptr, len);
+      if (n > 0) return n;
+      const short events = tls_wait_events(ssl_, n);
+      const auto left = std::chrono::duration_cast<microseconds>(until - Clock::now());
+      if (events == 0 || left.count() <= 0 || !wait_for(sock_, events, left)) return -1;
+    }
+  }
+
   // Counts header bytes up to the blank line; false when over the budget.
   bool count_header_bytes(const char* p, size_t n) {
     for (size_t i = 0; i < n && in_headers_; ++i) {
@@ -144,6 +200,7 @@ class DeadlineStream final : public httplib::Stream {
   }
 
   const int sock_;
+  SSL* const ssl_;  // null for plain HTTP
   const microseconds read_timeout_;
   const microseconds write_timeout_;
   Clock::time_point deadline_ = Clock::now();
@@ -157,32 +214,67 @@ class DeadlineStream final : public httplib::Stream {
   std::size_t end_ = 0;
 };
 
+// The TLS handshake on non-blocking `sock`, within `timeout`.
+bool tls_accept(SSL* ssl, int sock, microseconds timeout) {
+  const auto until = Clock::now() + timeout;
+  while (true) {
+    const int r = SSL_accept(ssl);
+    if (r == 1) return true;
+    const short events = tls_wait_events(ssl, r);
+    const auto left = std::chrono::duration_cast<microseconds>(until - Clock::now());
+    if (events == 0 || left.count() <= 0 || !wait_for(sock, events, left)) return false;
+  }
+}
+
+microseconds from(time_t sec, time_t usec) {
+  return microseconds(static_cast<long long>(sec) * 1'000'000 + usec);
+}
+
 }  // namespace
 
-bool DeadlineServer::process_and_close_socket(socket_t sock) {
-  const auto seconds = [](time_t s, time_t us) {
-    return microseconds(static_cast<long long>(s) * 1'000'000 + us);
-  };
-  DeadlineStream stream(sock, seconds(read_timeout_sec_, read_timeout_usec_),
-                        seconds(write_timeout_sec_, write_timeout_usec_));
+template <class Base>
+bool Deadline<Base>::serve(socket_t sock, SSL* ssl) {
+  DeadlineStream stream(sock, ssl, from(this->read_timeout_sec_, this->read_timeout_usec_),
+                        from(this->write_timeout_sec_, this->write_timeout_usec_));
   bool ok = false;
   // As httplib does: up to keep_alive_max_count_ requests while the server
   // runs, each next one awaited for keep_alive_timeout_sec_.
-  for (size_t left = keep_alive_max_count_; left > 0 && !stream.cut_off(); --left) {
-    const auto idle_until = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+  for (size_t left = this->keep_alive_max_count_; left > 0 && !stream.cut_off(); --left) {
+    const auto idle_until = Clock::now() + std::chrono::seconds(this->keep_alive_timeout_sec_);
     bool ready = stream.has_buffered();
-    while (!ready && svr_sock_ != INVALID_SOCKET && Clock::now() < idle_until) {
+    while (!ready && this->svr_sock_ != INVALID_SOCKET && Clock::now() < idle_until) {
       ready = wait_for(sock, POLLIN, milliseconds(50));
     }
-    if (!ready || svr_sock_ == INVALID_SOCKET) break;
+    if (!ready || this->svr_sock_ == INVALID_SOCKET) break;
     stream.start_request();
     bool closed = false;
-    ok = process_request(stream, left == 1, closed, nullptr);
+    ok = this->process_request(stream, left == 1, closed, nullptr);
     if (!ok || closed) break;
+  }
+  return ok;
+}
+
+template <class Base>
+bool Deadline<Base>::process_and_close_socket(socket_t sock) {
+  bool ok = false;
+  if constexpr (std::is_same_v<Base, httplib::SSLServer>) {
+    SSL* ssl = SSL_new(this->ssl_context());
+    if (ssl && fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) == 0 &&
+        SSL_set_fd(ssl, sock) == 1 &&
+        tls_accept(ssl, sock, from(this->read_timeout_sec_, this->read_timeout_usec_))) {
+      ok = serve(sock, ssl);
+      SSL_shutdown(ssl);  // close_notify, best effort: the socket does not block
+    }
+    if (ssl) SSL_free(ssl);
+  } else {
+    ok = serve(sock, nullptr);
   }
   shutdown(sock, SHUT_RDWR);
   close(sock);
   return ok;
 }
+
+template class Deadline<httplib::Server>;
+template class Deadline<httplib::SSLServer>;
 
 }  // namespace orderstate::server

@@ -129,8 +129,8 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   }
   const http::RouteOptions route_options = options_for(*repo, orders, auth);
 
-  // HTTPS with --tls-cert/--tls-key; else plain HTTP on a DeadlineServer
-  // (httplib's, plus a per-request read deadline).
+  // HTTPS with --tls-cert/--tls-key, else plain HTTP: httplib's servers plus
+  // a per-request read deadline.
   const auto server = server::make_server(flags, error);
   if (!server) {
     std::fprintf(stderr, "%s\n", error.c_str());

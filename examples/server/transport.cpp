@@ -9,7 +9,7 @@ namespace orderstate::server {
 
 std::unique_ptr<httplib::Server> make_server(const Flags& flags, std::string& error) {
   if (flags.tls_cert.empty()) return std::make_unique<DeadlineServer>();
-  auto tls = std::make_unique<httplib::SSLServer>(flags.tls_cert.c_str(), flags.tls_key.c_str());
+  auto tls = std::make_unique<DeadlineTlsServer>(flags.tls_cert.c_str(), flags.tls_key.c_str());
   if (!tls->is_valid()) {
     error = "cannot load the TLS certificate " + flags.tls_cert + " and key " + flags.tls_key;
     return nullptr;

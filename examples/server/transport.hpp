@@ -1,5 +1,5 @@
 // How clients reach orderstate-server: plain HTTP (a DeadlineServer, which
-// bounds slow requests) or HTTPS (httplib::SSLServer, with --tls-cert and
+// bounds slow requests) or HTTPS (a DeadlineTlsServer, with --tls-cert and
 // --tls-key), and the start-up warning for API keys sent in clear over a
 // network. Pure functions apart from make_server reading the PEM files.
 #pragma once

@@ -1,11 +1,20 @@
 // The real orderstate-server binary's transport and operations flags: HTTPS
 // with --tls-cert/--tls-key (a self-signed certificate made here with the
 // openssl CLI), the warning for plain HTTP off loopback, the JSON access log.
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <regex>
+#include <thread>
 
 #include "server_child.hpp"
 
@@ -65,6 +74,95 @@ TEST_CASE("with --tls-cert and --tls-key the server speaks HTTPS only", "[http][
   CHECK((!cleartext || cleartext->status != 200));
   CHECK(stop_server(s) == 0);
   CHECK(read_file(dir.path / "stderr.log").find("warning") == std::string::npos);
+}
+
+namespace {
+
+struct Trickle {
+  bool handshake = false;
+  bool cut_off = false;                // the server closed the connection
+  std::chrono::milliseconds after{0};  // since the first request byte
+  std::string answer;                  // what it wrote before closing, if anything
+};
+
+// Over TLS: a request line, then one header byte (one TLS record) every
+// 100 ms until the server closes or `give_up` passes.
+Trickle trickle_tls(int port, std::chrono::milliseconds give_up) {
+  using Clock = std::chrono::steady_clock;
+  Trickle r;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
+    r.handshake = true;
+    // Non-blocking from here: a session ticket alone must not block SSL_read.
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    const auto started = Clock::now();
+    const std::string start = "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+    bool open = SSL_write(ssl, start.data(), static_cast<int>(start.size())) > 0;
+    while (open && Clock::now() - started < give_up) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 100) > 0) {
+        char buf[4096];
+        const int n = SSL_read(ssl, buf, sizeof buf);
+        if (n > 0) {
+          r.answer.append(buf, static_cast<size_t>(n));
+        } else if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ) {
+          open = false;
+        }
+        continue;
+      }
+      open = SSL_write(ssl, "a", 1) == 1;
+    }
+    r.cut_off = !open;
+    r.after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  close(fd);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("over TLS a slow-loris client is cut off after the read timeout", "[http][binary][tls]") {
+  using std::chrono::milliseconds;
+  TempDir dir("tls-slow");
+  REQUIRE(make_certificate(dir.path));
+  auto flags = base_flags(dir.path);
+  flags.insert(flags.end(), {"--tls-cert", (dir.path / "cert.pem").string(), "--tls-key",
+                             (dir.path / "key.pem").string(), "--threads", "4"});
+  ServerChild s = spawn_server(flags, dir.path / "stderr.log");
+  s.port = read_port(s.out, "https");
+  REQUIRE(s.port > 0);
+
+  Trickle slow;
+  std::thread slow_thread([&] { slow = trickle_tls(s.port, milliseconds(15000)); });
+  std::vector<int> fast_statuses;  // a fresh client every 500 ms meanwhile
+  for (int i = 0; i < 6; ++i) {
+    std::this_thread::sleep_for(milliseconds(500));
+    httplib::SSLClient fast("127.0.0.1", s.port);
+    fast.enable_server_certificate_verification(false);
+    fast.set_read_timeout(1, 0);
+    const auto r = fast.Get("/healthz");
+    fast_statuses.push_back(r ? r->status : -1);
+  }
+  slow_thread.join();
+
+  CHECK(fast_statuses == std::vector<int>(6, 200));
+  INFO("cut off " << slow.cut_off << " after " << slow.after.count()
+                  << " ms, answer: " << slow.answer);
+  REQUIRE(slow.handshake);
+  CHECK(slow.cut_off);
+  CHECK(slow.after >= milliseconds(4500));  // the full read timeout was granted
+  CHECK(slow.after < milliseconds(8000));
+  CHECK((slow.answer.empty() || slow.answer.starts_with("HTTP/1.1 400 ")));
+  CHECK(stop_server(s) == 0);
 }
 
 TEST_CASE("TLS flags that cannot serve stop the server at start", "[http][binary][tls]") {
