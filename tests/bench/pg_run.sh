@@ -3,13 +3,13 @@
 # database, under wrk (tests/bench/cancel.lua), next to pg_bench's library vs
 # raw libpq rows. Starts (and removes) its own throwaway cluster with
 # cmake/pg-cluster.sh. Prints rows as run.sh does and writes them to
-# BUILD/bench/pg_results.json. Usage: tests/bench/pg_run.sh BUILD
+# OUT/pg_results.json (default BUILD/bench). Usage: tests/bench/pg_run.sh BUILD [OUT]
 #   BENCH_CONNECTIONS (16, per wrk), BENCH_SECONDS (10), BENCH_PG_ORDERS (60000 per
 #   phase: a phase must not run out of open orders; rows count 200 answers only)
 set -euo pipefail
 build=${1:-build}
 bin=$build/bin
-out=$build/bench
+out=${2:-$build/bench}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cluster="$here/../../cmake/pg-cluster.sh"
 mkdir -p "$out"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make bench: the core benchmark, then HTTP cancel_order on orderstate-server
 # next to a bare cpp-httplib server, then server memory. Prints one table and
-# writes every row to BUILD/bench/results.json. Usage: run.sh BUILD
+# writes every row to OUT/results.json (default BUILD/bench; make bench
+# passes build/bench). Usage: run.sh BUILD [OUT]
 set -euo pipefail
 build=${1:-build}
 bin=$build/bin
-out=$build/bench
+out=${2:-$build/bench}
 work=$(mktemp -d)
 mkdir -p "$out"
 conns=${BENCH_CONNECTIONS:-16}
