@@ -255,6 +255,18 @@ bool Deadline<Base>::serve(socket_t sock, SSL* ssl) {
 }
 
 template <class Base>
+int Deadline<Base>::bind_port(const std::string& host, int port) {
+  if (port == 0) {
+    port = this->bind_to_any_port(host);
+  } else if (!this->bind_to_port(host, port)) {
+    port = -1;
+  }
+  // Linux lets a listening socket's backlog be changed by listening again.
+  if (port > 0 && listen(this->svr_sock_, SOMAXCONN) != 0) return -1;
+  return port;
+}
+
+template <class Base>
 bool Deadline<Base>::process_and_close_socket(socket_t sock) {
   bool ok = false;
   if constexpr (std::is_same_v<Base, httplib::SSLServer>) {

@@ -14,6 +14,7 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <string>
 
 namespace orderstate::server {
 
@@ -23,6 +24,12 @@ template <class Base>
 class Deadline final : public Base {
  public:
   using Base::Base;
+
+  // Binds like bind_to_port (bind_to_any_port for port 0), then raises the
+  // listen backlog from cpp-httplib 0.11's fixed 5 to SOMAXCONN: clients that
+  // connect together (all of them, after a restart) would otherwise overflow
+  // it and wait a SYN retransmit, 1 s, to get in. The port, or -1.
+  int bind_port(const std::string& host, int port);
 
  private:
   // Replaces httplib's per-connection loop (a private virtual in 0.11.4):

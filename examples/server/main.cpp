@@ -53,11 +53,6 @@ void configure(httplib::Server& server, const server::Flags& flags,
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }
 
-int bind(httplib::Server& server, const server::Flags& flags) {
-  if (flags.port == 0) return server.bind_to_any_port(flags.host);
-  return server.bind_to_port(flags.host, flags.port) ? flags.port : -1;
-}
-
 void print_generated_key(const server::Flags& flags, int port, const std::string& key) {
   std::printf(
       "no --api-key given; generated a key for account \"default\" (shown once):\n"
@@ -138,7 +133,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   }
   configure(*server, flags, route_options.metrics);
   http::mount_routes(*server, orders, auth, route_options);
-  const int port = bind(*server, flags);
+  const int port = server::bind_server(*server, flags);
   if (port < 0) {
     std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.port);
     return 1;

@@ -17,6 +17,13 @@ std::unique_ptr<httplib::Server> make_server(const Flags& flags, std::string& er
   return tls;
 }
 
+int bind_server(httplib::Server& server, const Flags& flags) {
+  if (auto* plain = dynamic_cast<DeadlineServer*>(&server)) {
+    return plain->bind_port(flags.host, flags.port);
+  }
+  return dynamic_cast<DeadlineTlsServer&>(server).bind_port(flags.host, flags.port);
+}
+
 const char* scheme(const Flags& flags) {
   return flags.tls_cert.empty() ? "http" : "https";
 }

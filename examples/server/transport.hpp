@@ -18,6 +18,10 @@ namespace orderstate::server {
 // key cannot be loaded.
 std::unique_ptr<httplib::Server> make_server(const Flags& flags, std::string& error);
 
+// Binds `server` (from make_server) to the flags' host and port, with a
+// listen backlog of SOMAXCONN; the port (chosen by the OS for port 0), or -1.
+int bind_server(httplib::Server& server, const Flags& flags);
+
 // "https" with TLS, else "http".
 const char* scheme(const Flags& flags);
 

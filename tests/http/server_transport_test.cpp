@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -176,6 +177,64 @@ TEST_CASE("TLS flags that cannot serve stop the server at start", "[http][binary
   flags.insert(flags.end(), {"--tls-cert", missing, "--tls-key", missing});
   CHECK(exit_code_of(flags, log) == 1);
   CHECK(read_file(log).find("cannot load the TLS certificate") != std::string::npos);
+}
+
+TEST_CASE("64 clients connecting at once all get in while the server is stalled",
+          "[http][binary]") {
+  TempDir dir("backlog");
+  ServerChild s = spawn_server(base_flags(dir.path), dir.path / "stderr.log");
+  s.port = read_port(s.out);
+  REQUIRE(s.port > 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(s.port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  // Stopped, the server accepts nobody: only the kernel's accept queue (its
+  // listen backlog) completes handshakes. cpp-httplib 0.11 alone allows 5.
+  REQUIRE(kill(s.pid, SIGSTOP) == 0);
+  constexpr int kClients = 64;
+  std::vector<pollfd> fds;
+  for (int i = 0; i < kClients; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fds.push_back({fd, POLLOUT, 0});
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  int connected = 0;
+  while (connected < kClients && std::chrono::steady_clock::now() < until) {
+    if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+    for (pollfd& p : fds) {
+      int error = -1;
+      socklen_t len = sizeof error;
+      if (p.revents && p.events && getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 &&
+          error == 0) {
+        ++connected;
+        p.events = 0;  // done; poll ignores it from now on
+      }
+      p.revents = 0;
+    }
+  }
+  REQUIRE(kill(s.pid, SIGCONT) == 0);
+
+  // Resumed, it answers every one of them.
+  int answered = 0;
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  for (pollfd& p : fds) {
+    fcntl(p.fd, F_SETFL, fcntl(p.fd, F_GETFL) & ~O_NONBLOCK);
+    timeval timeout{5, 0};
+    setsockopt(p.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char buf[512] = {};
+    if (send(p.fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()) &&
+        recv(p.fd, buf, sizeof buf - 1, 0) > 0 && std::string(buf).starts_with("HTTP/1.1 200")) {
+      ++answered;
+    }
+    close(p.fd);
+  }
+  CHECK(connected == kClients);
+  CHECK(answered == kClients);
+  CHECK(stop_server(s) == 0);
 }
 
 TEST_CASE("plain HTTP on a non-loopback host warns unless acknowledged", "[http][binary]") {
