@@ -54,18 +54,28 @@ void address_of(int sock, bool peer, std::string& ip, int& port) {
 }
 
 // The poll events an OpenSSL call that returned `ret` waits for; 0 when it
-// failed for good (or the peer closed: *closed is then set).
-short tls_wait_events(SSL* ssl, int ret, bool* closed = nullptr) {
+// failed for good (or the peer closed).
+short tls_wait_events(SSL* ssl, int ret) {
   switch (SSL_get_error(ssl, ret)) {
     case SSL_ERROR_WANT_READ:
       return POLLIN;
     case SSL_ERROR_WANT_WRITE:
       return POLLOUT;
-    case SSL_ERROR_ZERO_RETURN:
-      if (closed) *closed = true;
-      return 0;
     default:
       return 0;
+  }
+}
+
+// Retries `op`, an OpenSSL call on a non-blocking socket, as the socket
+// allows until `until`; its last result (> 0 on success).
+template <class Op>
+int tls_retry(SSL* ssl, int sock, Clock::time_point until, Op op) {
+  while (true) {
+    const int r = op();
+    if (r > 0) return r;
+    const short events = tls_wait_events(ssl, r);
+    const auto left = std::chrono::duration_cast<microseconds>(until - Clock::now());
+    if (events == 0 || left.count() <= 0 || !wait_for(sock, events, left)) return r;
   }
 }
 
@@ -164,10 +174,9 @@ class DeadlineStream final : public httplib::Stream {
         end_ = static_cast<size_t>(n);
         return true;
       }
-      bool closed = false;
-      const short events = tls_wait_events(ssl_, n, &closed);
+      const short events = tls_wait_events(ssl_, n);
       if (events == 0) {
-        eof_ = closed ? 0 : -1;
+        eof_ = SSL_get_error(ssl_, n) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
         return false;
       }
       if (!wait_for(sock_, events, time_left())) {
@@ -179,14 +188,9 @@ class DeadlineStream final : public httplib::Stream {
 
   ssize_t tls_write(const char* ptr, size_t size) {
     const int len = static_cast<int>(std::min<size_t>(size, INT_MAX));
-    const auto until = Clock::now() + write_timeout_;
-    while (true) {
-      const int n = SSL_write(ssl_, ptr, len);
-      if (n > 0) return n;
-      const short events = tls_wait_events(ssl_, n);
-      const auto left = std::chrono::duration_cast<microseconds>(until - Clock::now());
-      if (events == 0 || left.count() <= 0 || !wait_for(sock_, events, left)) return -1;
-    }
+    const int n = tls_retry(ssl_, sock_, Clock::now() + write_timeout_,
+                            [&] { return SSL_write(ssl_, ptr, len); });
+    return n > 0 ? n : -1;
   }
 
   // Counts header bytes up to the blank line; false when over the budget.
@@ -213,18 +217,6 @@ class DeadlineStream final : public httplib::Stream {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
 };
-
-// The TLS handshake on non-blocking `sock`, within `timeout`.
-bool tls_accept(SSL* ssl, int sock, microseconds timeout) {
-  const auto until = Clock::now() + timeout;
-  while (true) {
-    const int r = SSL_accept(ssl);
-    if (r == 1) return true;
-    const short events = tls_wait_events(ssl, r);
-    const auto left = std::chrono::duration_cast<microseconds>(until - Clock::now());
-    if (events == 0 || left.count() <= 0 || !wait_for(sock, events, left)) return false;
-  }
-}
 
 microseconds from(time_t sec, time_t usec) {
   return microseconds(static_cast<long long>(sec) * 1'000'000 + usec);
@@ -273,7 +265,8 @@ bool Deadline<Base>::process_and_close_socket(socket_t sock) {
     SSL* ssl = SSL_new(this->ssl_context());
     if (ssl && fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK) == 0 &&
         SSL_set_fd(ssl, sock) == 1 &&
-        tls_accept(ssl, sock, from(this->read_timeout_sec_, this->read_timeout_usec_))) {
+        tls_retry(ssl, sock, Clock::now() + from(this->read_timeout_sec_, this->read_timeout_usec_),
+                  [&] { return SSL_accept(ssl); }) == 1) {
       ok = serve(sock, ssl);
       SSL_shutdown(ssl);  // close_notify, best effort: the socket does not block
     }

@@ -79,6 +79,14 @@ TEST_CASE("with --tls-cert and --tls-key the server speaks HTTPS only", "[http][
 
 namespace {
 
+sockaddr_in loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
 struct Trickle {
   bool handshake = false;
   bool cut_off = false;                // the server closed the connection
@@ -92,13 +100,10 @@ Trickle trickle_tls(int port, std::chrono::milliseconds give_up) {
   using Clock = std::chrono::steady_clock;
   Trickle r;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in addr = loopback(port);
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL* ssl = SSL_new(ctx);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
       SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
     r.handshake = true;
     // Non-blocking from here: a session ticket alone must not block SSL_read.
@@ -185,10 +190,7 @@ TEST_CASE("64 clients connecting at once all get in while the server is stalled"
   ServerChild s = spawn_server(base_flags(dir.path), dir.path / "stderr.log");
   s.port = read_port(s.out);
   REQUIRE(s.port > 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(s.port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in addr = loopback(s.port);
 
   // Stopped, the server accepts nobody: only the kernel's accept queue (its
   // listen backlog) completes handshakes. cpp-httplib 0.11 alone allows 5.
@@ -197,7 +199,7 @@ TEST_CASE("64 clients connecting at once all get in while the server is stalled"
   std::vector<pollfd> fds;
   for (int i = 0; i < kClients; ++i) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    (void)connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    (void)connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     fds.push_back({fd, POLLOUT, 0});
   }
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
