@@ -3,7 +3,9 @@
 #if defined(ORDERSTATE_SERVER_WITH_POSTGRES) && defined(__SANITIZE_ADDRESS__)
 // libpqxx 6.4 leaks a little per lost connection (its bug, not ours); under
 // LeakSanitizer that would fail every PostgreSQL outage test at exit.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libpqxx\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libpqxx\n";
+}
 #endif
 
 #include <signal.h>

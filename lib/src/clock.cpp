@@ -24,7 +24,11 @@ Civil to_civil(std::int64_t t) {
   const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
   const int year = static_cast<int>(yoe + era * 400 + (month <= 2));
-  return {year, month, day, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
+  return {year,
+          month,
+          day,
+          static_cast<int>(rem / 3600),
+          static_cast<int>(rem / 60 % 60),
           static_cast<int>(rem % 60)};
 }
 
@@ -77,8 +81,12 @@ std::string format(std::int64_t t, bool compact) {
 
 }  // namespace
 
-std::string format_rfc3339(std::int64_t t) { return format(t, false); }
+std::string format_rfc3339(std::int64_t t) {
+  return format(t, false);
+}
 
-std::string format_compact(std::int64_t t) { return format(t, true); }
+std::string format_compact(std::int64_t t) {
+  return format(t, true);
+}
 
 }  // namespace orderstate

@@ -3,7 +3,9 @@
 namespace orderstate {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
@@ -35,6 +37,8 @@ bool Decimal::is_zero() const {
   return true;
 }
 
-bool Decimal::is_negative() const { return !text_.empty() && text_[0] == '-' && !is_zero(); }
+bool Decimal::is_negative() const {
+  return !text_.empty() && text_[0] == '-' && !is_zero();
+}
 
 }  // namespace orderstate

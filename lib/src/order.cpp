@@ -50,13 +50,25 @@ std::optional<std::string> normalize(std::string_view s) {
 
 }  // namespace
 
-const char* to_string(Side v) { return name_of(kSides, v); }
-const char* to_string(OrderType v) { return name_of(kTypes, v); }
-const char* to_string(OrderStatus v) { return name_of(kOrderStatuses, v); }
-const char* to_string(PositionStatus v) { return name_of(kPositionStatuses, v); }
+const char* to_string(Side v) {
+  return name_of(kSides, v);
+}
+const char* to_string(OrderType v) {
+  return name_of(kTypes, v);
+}
+const char* to_string(OrderStatus v) {
+  return name_of(kOrderStatuses, v);
+}
+const char* to_string(PositionStatus v) {
+  return name_of(kPositionStatuses, v);
+}
 
-std::optional<Side> parse_side(std::string_view s) { return value_of(kSides, s); }
-std::optional<OrderType> parse_order_type(std::string_view s) { return value_of(kTypes, s); }
+std::optional<Side> parse_side(std::string_view s) {
+  return value_of(kSides, s);
+}
+std::optional<OrderType> parse_order_type(std::string_view s) {
+  return value_of(kTypes, s);
+}
 std::optional<OrderStatus> parse_order_status(std::string_view s) {
   return value_of(kOrderStatuses, s);
 }

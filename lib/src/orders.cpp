@@ -141,11 +141,22 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& r) {
     if (!seq.ok()) return seq.error();
     const std::string at = format_rfc3339(now);
     OrderRecord& o = placed.order;
-    o = {format_id(IdKind::Order, now, *seq), format_id(IdKind::Position, now, *seq),
-         std::string(account), r.client_order_id, r.exchange, r.symbol, *side, *type,
-         amount->text(), price->text(), OrderStatus::Open, at, at};
-    placed.position = {o.position_id, o.order_id, o.account_id, o.exchange, o.symbol, o.side,
-                       o.amount, o.price, PositionStatus::Open, at, at};
+    o = {format_id(IdKind::Order, now, *seq),
+         format_id(IdKind::Position, now, *seq),
+         std::string(account),
+         r.client_order_id,
+         r.exchange,
+         r.symbol,
+         *side,
+         *type,
+         amount->text(),
+         price->text(),
+         OrderStatus::Open,
+         at,
+         at};
+    placed.position = {
+        o.position_id, o.order_id, o.account_id,         o.exchange, o.symbol, o.side,
+        o.amount,      o.price,    PositionStatus::Open, at,         at};
     placed.replayed = false;
     if (auto ok = tx.insert(o, placed.position); !ok) return ok;
     return tx.append_event({o.order_id, std::nullopt, OrderStatus::Open, at, "place"});
@@ -227,8 +238,7 @@ Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_v
   return std::move(*out);
 }
 
-Result<PositionRecord> Orders::liquidate_symbol(std::string_view account,
-                                                std::string_view symbol) {
+Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::string_view symbol) {
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("symbol", symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());

@@ -4,11 +4,16 @@ namespace orderstate {
 
 const char* to_string(Errc code) {
   switch (code) {
-    case Errc::InvalidArgument: return "InvalidArgument";
-    case Errc::NotFound: return "NotFound";
-    case Errc::NotOpen: return "NotOpen";
-    case Errc::Unavailable: return "Unavailable";
-    case Errc::Storage: return "Storage";
+    case Errc::InvalidArgument:
+      return "InvalidArgument";
+    case Errc::NotFound:
+      return "NotFound";
+    case Errc::NotOpen:
+      return "NotOpen";
+    case Errc::Unavailable:
+      return "Unavailable";
+    case Errc::Storage:
+      return "Storage";
   }
   return "Unknown";
 }

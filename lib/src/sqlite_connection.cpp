@@ -7,7 +7,9 @@
 namespace orderstate::sqlite {
 namespace {
 
-std::string column_text(const Query& row, int i) { return row.column_text(i); }
+std::string column_text(const Query& row, int i) {
+  return row.column_text(i);
+}
 
 template <typename E>
 E column_enum(const Query& row, int i, std::optional<E> (*parse)(std::string_view)) {
@@ -48,10 +50,16 @@ Statement::Statement(sqlite3* db, const char* sql) : db_(db) {
   if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
 }
 
-Statement::~Statement() { sqlite3_finalize(s_); }
+Statement::~Statement() {
+  sqlite3_finalize(s_);
+}
 
-Query::Query(Statement& s) : s_(s) { sqlite3_clear_bindings(s_.get()); }
-Query::~Query() { sqlite3_reset(s_.get()); }
+Query::Query(Statement& s) : s_(s) {
+  sqlite3_clear_bindings(s_.get());
+}
+Query::~Query() {
+  sqlite3_reset(s_.get());
+}
 
 Query& Query::text(int index, std::string_view value) {
   const int rc = sqlite3_bind_text(s_.get(), index, value.data(), static_cast<int>(value.size()),
@@ -92,7 +100,9 @@ std::string_view Query::column_view(int column) const {
   return {text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s_.get(), column))};
 }
 
-std::string Query::column_text(int column) const { return std::string(column_view(column)); }
+std::string Query::column_text(int column) const {
+  return std::string(column_view(column));
+}
 
 std::int64_t Query::column_int64(int column) const {
   return sqlite3_column_int64(s_.get(), column);

@@ -61,7 +61,8 @@ void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
 Result<OrderRecord> find_order(Connection& c, std::string_view account, std::string_view order_id) {
   const auto seq = seq_of(IdKind::Order, order_id);
   if (!seq) return not_found("order not found");
-  static const std::string sql = kSelectOrder + "WHERE seq = ?1 AND order_id = ?2 AND account_id = ?3";
+  static const std::string sql =
+      kSelectOrder + "WHERE seq = ?1 AND order_id = ?2 AND account_id = ?3";
   Query q = c.query(sql.c_str());
   q.integer(1, *seq).text(2, order_id).text(3, account);
   if (!q.step()) return not_found("order not found");

@@ -87,7 +87,9 @@ struct Pending {
 
 }  // namespace
 
-const char* to_string(Durability d) { return d == Durability::Full ? "full" : "normal"; }
+const char* to_string(Durability d) {
+  return d == Durability::Full ? "full" : "normal";
+}
 
 struct SqliteRepository::Impl {
   SqliteOptions options;
@@ -312,9 +314,13 @@ bool SqliteRepository::disable_memory_statistics() {
   return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
 }
 
-int SqliteRepository::schema_version() { return sqlite::latest_schema_version(); }
+int SqliteRepository::schema_version() {
+  return sqlite::latest_schema_version();
+}
 
-Result<void> SqliteRepository::write(const Work& work) { return impl_->write(work); }
+Result<void> SqliteRepository::write(const Work& work) {
+  return impl_->write(work);
+}
 
 Result<OrderRecord> SqliteRepository::get_order(std::string_view account, std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::find_order(c, account, id); });

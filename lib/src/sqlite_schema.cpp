@@ -81,7 +81,9 @@ int user_version(SQLite::Database& db) {
 
 }  // namespace
 
-int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 Result<void> migrate(SQLite::Database& db) {
   try {

@@ -13,12 +13,15 @@ struct Row {
 
 // The whole machine. Anything not listed is forbidden.
 constexpr std::array<Row, 4> kTable{{
-    {OrderStatus::Open, Action::Cancel,
+    {OrderStatus::Open,
+     Action::Cancel,
      {OrderStatus::Canceled, PositionStatus::Open, PositionStatus::Closed}},
     {OrderStatus::Open, Action::Fill, {OrderStatus::Filled, std::nullopt, std::nullopt}},
-    {OrderStatus::Open, Action::Liquidate,
+    {OrderStatus::Open,
+     Action::Liquidate,
      {OrderStatus::Closed, PositionStatus::Open, PositionStatus::Liquidated}},
-    {OrderStatus::Filled, Action::Liquidate,
+    {OrderStatus::Filled,
+     Action::Liquidate,
      {OrderStatus::Closed, PositionStatus::Open, PositionStatus::Liquidated}},
 }};
 
@@ -42,9 +45,12 @@ constexpr std::array<Sources, 3> kSources{sources_of(Action::Cancel), sources_of
 
 const char* to_string(Action a) {
   switch (a) {
-    case Action::Cancel: return "cancel";
-    case Action::Fill: return "fill";
-    case Action::Liquidate: return "liquidate";
+    case Action::Cancel:
+      return "cancel";
+    case Action::Fill:
+      return "fill";
+    case Action::Liquidate:
+      return "liquidate";
   }
   return "?";
 }

@@ -19,15 +19,16 @@ int main(int argc, char** argv) {
   server.set_keep_alive_max_count(100000);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
-  server.Post("/api/v1/trading/cancel_order", [&](const httplib::Request& req, httplib::Response& res) {
-    rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(req.body.data(), req.body.size());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("order_id")) {
-      res.status = 400;
-      return;
-    }
-    res.set_content(body, "application/json");
-  });
+  server.Post("/api/v1/trading/cancel_order",
+              [&](const httplib::Request& req, httplib::Response& res) {
+                rapidjson::Document doc;
+                doc.Parse<rapidjson::kParseNumbersAsStringsFlag>(req.body.data(), req.body.size());
+                if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("order_id")) {
+                  res.status = 400;
+                  return;
+                }
+                res.set_content(body, "application/json");
+              });
   const int bound = port ? (server.bind_to_port("127.0.0.1", port) ? port : -1)
                          : server.bind_to_any_port("127.0.0.1");
   if (bound < 0) return 1;

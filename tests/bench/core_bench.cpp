@@ -265,7 +265,8 @@ void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
 
 int main(int argc, char** argv) {
   // As orderstate-server does: a global mutex per SQLite allocation otherwise.
-  if (!SqliteRepository::disable_memory_statistics()) std::fprintf(stderr, "SQLite already in use\n");
+  if (!SqliteRepository::disable_memory_statistics())
+    std::fprintf(stderr, "SQLite already in use\n");
   bool smoke = false;
   std::string only;  // core | group | scaling; empty: all
   std::string json, dir = std::filesystem::temp_directory_path() / "orderstate-bench";

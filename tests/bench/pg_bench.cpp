@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include "../pg_uri.hpp"
 #include "orderstate/clock.hpp"
 #include "orderstate/ids.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/postgres_repository.hpp"
-#include "../pg_uri.hpp"
 #include "report.hpp"
 
 using namespace orderstate;
@@ -102,8 +102,8 @@ void prepare(PGconn* c, const char* name, const char* sql) {
 }
 
 PGresult* run(PGconn* c, const char* name, std::vector<const char*> params, ExecStatusType want) {
-  PGresult* r = PQexecPrepared(c, name, static_cast<int>(params.size()), params.data(), nullptr,
-                               nullptr, 0);
+  PGresult* r =
+      PQexecPrepared(c, name, static_cast<int>(params.size()), params.data(), nullptr, nullptr, 0);
   if (PQresultStatus(r) != want) die(std::string(name) + ": " + PQerrorMessage(c));
   return r;
 }
@@ -124,13 +124,13 @@ PGresult* run(PGconn* c, const char* name, std::vector<const char*> params, Exec
   for (const auto& id : ids) {
     const std::string seq = id.substr(id.rfind('-') + 1);
     exec(c, "BEGIN");
-    PGresult* order = run(c, "cancel_order", {at.c_str(), seq.c_str(), id.c_str(), "acct"},
-                          PGRES_TUPLES_OK);
+    PGresult* order =
+        run(c, "cancel_order", {at.c_str(), seq.c_str(), id.c_str(), "acct"}, PGRES_TUPLES_OK);
     if (PQntuples(order) != 1) die("raw cancel of " + id + ": not open");
     const std::string position_id = PQgetvalue(order, 0, 0);
     PQclear(order);
-    PGresult* closed = run(c, "close_position", {at.c_str(), seq.c_str(), position_id.c_str()},
-                           PGRES_COMMAND_OK);
+    PGresult* closed =
+        run(c, "close_position", {at.c_str(), seq.c_str(), position_id.c_str()}, PGRES_COMMAND_OK);
     if (std::strcmp(PQcmdTuples(closed), "1") != 0) die("raw close of " + position_id);
     PQclear(closed);
     PQclear(run(c, "append_event", {seq.c_str(), id.c_str(), at.c_str()}, PGRES_COMMAND_OK));
@@ -190,8 +190,9 @@ int main(int argc, char** argv) {
     }
   }
   if (uri.empty()) {
-    std::printf("pg_bench: no --uri and no ORDERSTATE_TEST_PG_URI: skipped "
-                "(run it with tests/run-with-pg.sh)\n");
+    std::printf(
+        "pg_bench: no --uri and no ORDERSTATE_TEST_PG_URI: skipped "
+        "(run it with tests/run-with-pg.sh)\n");
     return 0;
   }
   if (seed >= 0) {

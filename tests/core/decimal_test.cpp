@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "orderstate/decimal.hpp"
+
+#include <catch2/catch.hpp>
 
 using orderstate::Decimal;
 
@@ -15,9 +15,17 @@ TEST_CASE("decimals keep the exact text they were written in", "[decimal]") {
 }
 
 TEST_CASE("malformed decimals are rejected", "[decimal]") {
-  for (const char* text : {"", "-", ".", ".5", "5.", "+1", "1e5", "1E5", " 1", "1 ", "1,000",
-                           "1.2.3", "0x10", "NaN", "inf", "--1", "1-", "１", "1.0\n",
-                           "123456789012345678901234567890123456789"}) {  // 39 significant digits
+  for (const char* text :
+       {"",      "-",
+        ".",     ".5",
+        "5.",    "+1",
+        "1e5",   "1E5",
+        " 1",    "1 ",
+        "1,000", "1.2.3",
+        "0x10",  "NaN",
+        "inf",   "--1",
+        "1-",    "１",
+        "1.0\n", "123456789012345678901234567890123456789"}) {  // 39 significant digits
     INFO('"' << text << '"');
     CHECK_FALSE(Decimal::parse(text));
   }
@@ -26,7 +34,9 @@ TEST_CASE("malformed decimals are rejected", "[decimal]") {
 }
 
 TEST_CASE("leading zeros do not count as significant digits", "[decimal]") {
-  CHECK(Decimal::parse("0000000000" "12345678901234567890123456789012345678"));
+  CHECK(
+      Decimal::parse("0000000000"
+                     "12345678901234567890123456789012345678"));
   CHECK(Decimal::parse("0.12345678901234567890123456789012345678"));
   CHECK(Decimal::parse("0.000000000000000000000000000000000000001"));
   CHECK_FALSE(Decimal::parse(std::string(80, '0')));  // but the text itself is bounded

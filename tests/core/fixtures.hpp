@@ -44,8 +44,8 @@ inline std::string with_search_path(const std::string& uri, const std::string& s
   if (uri.find("://") == std::string::npos) {
     return uri + " options='-csearch_path=" + schema + "'";  // the last setting wins
   }
-  return uri + (uri.find('?') == std::string::npos ? "?" : "&") +
-         "options=-csearch_path%3D" + schema;
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         schema;
 }
 
 // A fresh, empty schema on the test server, dropped with this object. Much
@@ -87,8 +87,9 @@ inline std::unique_ptr<PostgresRepository> open_or_die(const PostgresOptions& op
 class TempPgSchema {
  public:
   explicit TempPgSchema(const std::string&) {
-    throw std::runtime_error("ORDERSTATE_TEST_PG_URI is set but the tests were built without "
-                             "PostgreSQL (ORDERSTATE_WITH_POSTGRES=OFF)");
+    throw std::runtime_error(
+        "ORDERSTATE_TEST_PG_URI is set but the tests were built without "
+        "PostgreSQL (ORDERSTATE_WITH_POSTGRES=OFF)");
   }
   std::string uri() const { return {}; }
 };

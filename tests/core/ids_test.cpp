@@ -1,7 +1,8 @@
+#include "orderstate/ids.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "orderstate/clock.hpp"
-#include "orderstate/ids.hpp"
 
 using namespace orderstate;
 
@@ -38,12 +39,12 @@ TEST_CASE("well-formed ids parse to their sequence", "[ids]") {
 }
 
 TEST_CASE("malformed ids are rejected", "[ids]") {
-  for (const char* id : {"", "ord-", "ord-2026-1", "ord-20260303120000-", "ord-20260303120000",
-                         "ord-20260303120000-1x", "ord-2026030312000a-1", "ORD-20260303120000-1",
-                         "pos-20260303120000-1", " ord-20260303120000-1", "ord-20260303120000-1 ",
-                         "ord-20260303120000--1", "ord-20260303120000-+1",
-                         "ord-202603031200000-1", "ord-20260303120000-9223372036854775808",
-                         "ord-20260303120000-12345678901234567890"}) {
+  for (const char* id :
+       {"", "ord-", "ord-2026-1", "ord-20260303120000-", "ord-20260303120000",
+        "ord-20260303120000-1x", "ord-2026030312000a-1", "ORD-20260303120000-1",
+        "pos-20260303120000-1", " ord-20260303120000-1", "ord-20260303120000-1 ",
+        "ord-20260303120000--1", "ord-20260303120000-+1", "ord-202603031200000-1",
+        "ord-20260303120000-9223372036854775808", "ord-20260303120000-12345678901234567890"}) {
     INFO(id);
     CHECK_FALSE(parse_id(IdKind::Order, id));
   }

@@ -32,14 +32,31 @@ TEST_CASE("placing an order opens it and its position with exact fields", "[orde
   auto placed = s.orders.place("acct", limit_buy());
   REQUIRE(placed.ok());
   CHECK_FALSE(placed->replayed);
-  const OrderRecord want{"ord-20260303120000-1", "pos-20260303120000-1", "acct", std::nullopt,
-                         "binance", "BTC/USDT", Side::Buy, OrderType::Limit, "0.01",
-                         "50000.00", OrderStatus::Open, "2026-03-03T12:00:00Z",
+  const OrderRecord want{"ord-20260303120000-1",
+                         "pos-20260303120000-1",
+                         "acct",
+                         std::nullopt,
+                         "binance",
+                         "BTC/USDT",
+                         Side::Buy,
+                         OrderType::Limit,
+                         "0.01",
+                         "50000.00",
+                         OrderStatus::Open,
+                         "2026-03-03T12:00:00Z",
                          "2026-03-03T12:00:00Z"};
   CHECK(placed->order == want);
-  const PositionRecord want_pos{"pos-20260303120000-1", "ord-20260303120000-1", "acct", "binance",
-                                "BTC/USDT", Side::Buy, "0.01", "50000.00", PositionStatus::Open,
-                                "2026-03-03T12:00:00Z", "2026-03-03T12:00:00Z"};
+  const PositionRecord want_pos{"pos-20260303120000-1",
+                                "ord-20260303120000-1",
+                                "acct",
+                                "binance",
+                                "BTC/USDT",
+                                Side::Buy,
+                                "0.01",
+                                "50000.00",
+                                PositionStatus::Open,
+                                "2026-03-03T12:00:00Z",
+                                "2026-03-03T12:00:00Z"};
   CHECK(placed->position == want_pos);
   CHECK(s.orders.get_order("acct", want.order_id).value() == want);
   CHECK(s.orders.get_position("acct", want.position_id).value() == want_pos);
@@ -162,11 +179,16 @@ TEST_CASE("place validates its input with the original's messages", "[orders]") 
       {{"binance", "BTC/USDT", "", "LIMIT", "1", "1", {}}, kBadSide},
       {{"binance", "BTC/USDT", "BUY", "STOP", "1", "1", {}}, kBadType},
       {{"binance", "BTC/USDT", "BUY", "MARKET", "1", "-1", {}}, "price must not be negative"},
-      {{"", "BTC/USDT", "BUY", "MARKET", "1", "", {}}, "exchange must be 1 to 64 printable characters"},
-      {{"binance", "   ", "BUY", "MARKET", "1", "", {}}, "symbol must be 1 to 64 printable characters"},
-      {{"binance", "BTC\nUSDT", "BUY", "MARKET", "1", "", {}}, "symbol must be 1 to 64 printable characters"},
-      {{"binance", std::string(65, 'X'), "BUY", "MARKET", "1", "", {}}, "symbol must be 1 to 64 printable characters"},
-      {{"binance", "BTC", "BUY", "MARKET", "1", "", std::string()}, "client_order_id must be 1 to 64 printable characters"},
+      {{"", "BTC/USDT", "BUY", "MARKET", "1", "", {}},
+       "exchange must be 1 to 64 printable characters"},
+      {{"binance", "   ", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 printable characters"},
+      {{"binance", "BTC\nUSDT", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 printable characters"},
+      {{"binance", std::string(65, 'X'), "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 printable characters"},
+      {{"binance", "BTC", "BUY", "MARKET", "1", "", std::string()},
+       "client_order_id must be 1 to 64 printable characters"},
   };
   for (const Row& row : rows) {
     INFO(row.message << " / amount=" << row.request.amount << " price=" << row.request.price);

@@ -10,16 +10,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
-
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
 #include <set>
 #include <thread>
 #include <vector>
@@ -31,10 +29,10 @@ using orderstate::testing::limit_buy;
 using orderstate::testing::open_or_die;
 using orderstate::testing::TempPgSchema;
 
-#define REQUIRE_PG_SERVER()                                                                  \
-  if (!testing::pg_test_uri()) {                                                             \
-    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)");     \
-    return;                                                                                  \
+#define REQUIRE_PG_SERVER()                                                              \
+  if (!testing::pg_test_uri()) {                                                         \
+    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)"); \
+    return;                                                                              \
   }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -48,7 +46,9 @@ using orderstate::testing::TempPgSchema;
 // libpqxx 6.4 leaks the PGresult of a statement that fails on a broken
 // connection (connection_base::exec_prepared -> PQmakeEmptyPGresult): once
 // per lost connection, which the repository then drops. Not ours to fix.
-extern "C" const char* __lsan_default_suppressions() { return "leak:libpqxx\n"; }
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libpqxx\n";
+}
 #endif
 
 namespace {
@@ -92,8 +92,10 @@ int closed_port() {
 
 }  // namespace
 
-TEST_CASE("8 threads on two instances cancelling each of 200 orders yield exactly one success "
-          "per order", "[postgres][concurrency]") {
+TEST_CASE(
+    "8 threads on two instances cancelling each of 200 orders yield exactly one success "
+    "per order",
+    "[postgres][concurrency]") {
   REQUIRE_PG_SERVER();
   TwoInstances s;
   constexpr int kOrders = 200, kThreads = 8;
@@ -203,8 +205,10 @@ TEST_CASE("one client_order_id placed at once on two instances makes one order",
         kClientIds);
 }
 
-TEST_CASE("mixed cancels, fills and liquidations on two instances keep orders and positions "
-          "consistent", "[postgres][concurrency]") {
+TEST_CASE(
+    "mixed cancels, fills and liquidations on two instances keep orders and positions "
+    "consistent",
+    "[postgres][concurrency]") {
   REQUIRE_PG_SERVER();
   TwoInstances s;
   constexpr int kOrders = 100, kThreads = 8, kOps = 60;
@@ -222,12 +226,24 @@ TEST_CASE("mixed cancels, fills and liquidations on two instances keep orders an
           if (!r.ok() && r.code() != Errc::NotOpen && r.code() != Errc::NotFound) ++other;
         };
         switch ((i + t) % 6) {
-          case 0: count(o.cancel("acct", id)); break;
-          case 1: count(o.fill("acct", id)); break;
-          case 2: count(o.liquidate("acct", pos)); break;
-          case 3: count(o.liquidate_symbol("acct", "btc/usdt")); break;
-          case 4: count(o.cancel_all("acct", std::nullopt)); break;
-          default: count(o.liquidate_all("acct", std::string("BTC/USDT"))); break;
+          case 0:
+            count(o.cancel("acct", id));
+            break;
+          case 1:
+            count(o.fill("acct", id));
+            break;
+          case 2:
+            count(o.liquidate("acct", pos));
+            break;
+          case 3:
+            count(o.liquidate_symbol("acct", "btc/usdt"));
+            break;
+          case 4:
+            count(o.cancel_all("acct", std::nullopt));
+            break;
+          default:
+            count(o.liquidate_all("acct", std::string("BTC/USDT")));
+            break;
         }
       }
     });
@@ -240,9 +256,15 @@ TEST_CASE("mixed cancels, fills and liquidations on two instances keep orders an
     INFO(id << " " << to_string(order.status) << " " << to_string(position.status));
     switch (order.status) {
       case OrderStatus::Open:
-      case OrderStatus::Filled: CHECK(position.status == PositionStatus::Open); break;
-      case OrderStatus::Canceled: CHECK(position.status == PositionStatus::Closed); break;
-      case OrderStatus::Closed: CHECK(position.status == PositionStatus::Liquidated); break;
+      case OrderStatus::Filled:
+        CHECK(position.status == PositionStatus::Open);
+        break;
+      case OrderStatus::Canceled:
+        CHECK(position.status == PositionStatus::Closed);
+        break;
+      case OrderStatus::Closed:
+        CHECK(position.status == PositionStatus::Liquidated);
+        break;
     }
     const auto events = s.b.history("acct", id).value();
     CHECK(events.back().to == order.status);
@@ -265,17 +287,28 @@ TEST_CASE("on PostgreSQL a failing unit of work leaves no trace and does not fai
           auto seq = tx.next_sequence();
           if (!seq.ok()) return seq.error();
           OrderRecord o{format_id(IdKind::Order, testing::kT0, *seq),
-                        format_id(IdKind::Position, testing::kT0, *seq), "acct", std::nullopt,
-                        "x", "S", Side::Buy, OrderType::Market, "1", "0", OrderStatus::Open,
-                        "t", "t"};
-          PositionRecord p{o.position_id, o.order_id, "acct", "x", "S", Side::Buy, "1", "0",
-                           PositionStatus::Open, "t", "t"};
+                        format_id(IdKind::Position, testing::kT0, *seq),
+                        "acct",
+                        std::nullopt,
+                        "x",
+                        "S",
+                        Side::Buy,
+                        OrderType::Market,
+                        "1",
+                        "0",
+                        OrderStatus::Open,
+                        "t",
+                        "t"};
+          PositionRecord p{o.position_id, o.order_id,           "acct", "x", "S", Side::Buy, "1",
+                           "0",           PositionStatus::Open, "t",    "t"};
           if (auto inserted = tx.insert(o, p); !inserted) return inserted;  // a write to undo
           if (fail) return invalid_argument("refused on purpose");
           return Ok{};
         });
-        if (r.ok()) ++ok;
-        else if (r.code() == Errc::InvalidArgument) ++failed;
+        if (r.ok())
+          ++ok;
+        else if (r.code() == Errc::InvalidArgument)
+          ++failed;
       }
     });
   }
@@ -372,8 +405,8 @@ TEST_CASE("the PostgreSQL repository recovers by itself when the server comes ba
     return;
   }
   auto run = [&](const char* what) {
-    const std::string command = std::string("bash '") + cluster + "' " + what + " '" + dir +
-                                "' >/dev/null";
+    const std::string command =
+        std::string("bash '") + cluster + "' " + what + " '" + dir + "' >/dev/null";
     return std::system(command.c_str());
   };
   testing::Service s;

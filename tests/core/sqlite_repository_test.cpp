@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <SQLiteCpp/Database.h>
-#include <sqlite3.h>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -64,7 +63,8 @@ TEST_CASE("8 threads cancelling each of 500 orders yield exactly one success per
   Service s({db.path(), 5000, Durability::Normal});
   constexpr int kOrders = 500, kThreads = 8;
   std::vector<std::string> ids;
-  for (int i = 0; i < kOrders; ++i) ids.push_back(s.orders.place("acct", limit_buy())->order.order_id);
+  for (int i = 0; i < kOrders; ++i)
+    ids.push_back(s.orders.place("acct", limit_buy())->order.order_id);
 
   std::vector<std::atomic<int>> wins(kOrders);
   std::atomic<int> not_open{0}, other{0};
@@ -116,8 +116,10 @@ TEST_CASE("two processes cancelling the same orders yield exactly one success pe
       int result[2] = {0, 0};
       for (int i = 1; i <= kOrders; ++i) {
         auto r = s.orders.cancel("acct", "ord-20260303120000-" + std::to_string(i));
-        if (r.ok()) ++result[0];
-        else if (r.code() != Errc::NotOpen) ++result[1];
+        if (r.ok())
+          ++result[0];
+        else if (r.code() != Errc::NotOpen)
+          ++result[1];
       }
       (void)!write(fds[p][1], result, sizeof result);
       _exit(0);
@@ -161,15 +163,26 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
           if (!seq.ok()) return seq.error();
           if (fail) return invalid_argument("refused on purpose");
           OrderRecord o{format_id(IdKind::Order, testing::kT0, *seq),
-                        format_id(IdKind::Position, testing::kT0, *seq), "acct", std::nullopt,
-                        "x", "S", Side::Buy, OrderType::Market, "1", "0", OrderStatus::Open,
-                        "t", "t"};
-          PositionRecord p{o.position_id, o.order_id, "acct", "x", "S", Side::Buy, "1", "0",
-                           PositionStatus::Open, "t", "t"};
+                        format_id(IdKind::Position, testing::kT0, *seq),
+                        "acct",
+                        std::nullopt,
+                        "x",
+                        "S",
+                        Side::Buy,
+                        OrderType::Market,
+                        "1",
+                        "0",
+                        OrderStatus::Open,
+                        "t",
+                        "t"};
+          PositionRecord p{o.position_id, o.order_id,           "acct", "x", "S", Side::Buy, "1",
+                           "0",           PositionStatus::Open, "t",    "t"};
           return tx.insert(o, p);
         });
-        if (r.ok()) ++ok;
-        else if (r.code() == Errc::InvalidArgument) ++failed;
+        if (r.ok())
+          ++ok;
+        else if (r.code() == Errc::InvalidArgument)
+          ++failed;
       }
     });
   }

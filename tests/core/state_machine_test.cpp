@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "orderstate/state_machine.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <optional>
 #include <tuple>
-
-#include "orderstate/state_machine.hpp"
 
 using namespace orderstate;
 
@@ -25,8 +24,8 @@ Expected expected(OrderStatus from, Action action) {
   return std::nullopt;
 }
 
-constexpr OrderStatus kStatuses[] = {OrderStatus::Open, OrderStatus::Filled,
-                                     OrderStatus::Canceled, OrderStatus::Closed};
+constexpr OrderStatus kStatuses[] = {OrderStatus::Open, OrderStatus::Filled, OrderStatus::Canceled,
+                                     OrderStatus::Closed};
 constexpr Action kActions[] = {Action::Cancel, Action::Fill, Action::Liquidate};
 
 }  // namespace

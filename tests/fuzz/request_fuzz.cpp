@@ -5,10 +5,10 @@
 // any 5xx, non-JSON body or dropped connection aborts.
 #include <httplib.h>
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -27,11 +27,11 @@ struct Target {
 };
 
 constexpr Target kTargets[] = {
-    {"POST", "/api/v1/trading/cancel_order"},  {"POST", "/api/v1/trading/place_order"},
-    {"POST", "/api/v1/trading/liquidate"},     {"POST", "/api/v1/trading/liquidate_all"},
-    {"POST", "/api/v1/trading/cancel_all"},    {"GET", "/api/v1/trading/orders?"},
-    {"GET", "/api/v1/trading/positions?"},     {"GET", "/api/v1/trading/orders/"},
-    {"GET", "/api/v1/trading/positions/"},     {"GET", "/api/v1/trading/positions/snapshot?"},
+    {"POST", "/api/v1/trading/cancel_order"}, {"POST", "/api/v1/trading/place_order"},
+    {"POST", "/api/v1/trading/liquidate"},    {"POST", "/api/v1/trading/liquidate_all"},
+    {"POST", "/api/v1/trading/cancel_all"},   {"GET", "/api/v1/trading/orders?"},
+    {"GET", "/api/v1/trading/positions?"},    {"GET", "/api/v1/trading/orders/"},
+    {"GET", "/api/v1/trading/positions/"},    {"GET", "/api/v1/trading/positions/snapshot?"},
 };
 
 struct World {
@@ -85,8 +85,17 @@ std::string encode(const std::string& s) {
 
 bool documented(int status) {
   switch (status) {
-    case 200: case 201: case 400: case 401: case 404: case 405: case 409: case 413: return true;
-    default: return false;
+    case 200:
+    case 201:
+    case 400:
+    case 401:
+    case 404:
+    case 405:
+    case 409:
+    case 413:
+      return true;
+    default:
+      return false;
   }
 }
 

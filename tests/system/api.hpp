@@ -13,9 +13,8 @@
 namespace orderstate::system_test {
 
 inline const std::string kApi = "/api/v1/trading/";
-inline const std::string kPlaceBody =
-    R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY",)"
-    R"("type":"LIMIT","amount":"0.01","price":"50000.00"})";
+inline const std::string kPlaceBody = R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY",)"
+                                      R"("type":"LIMIT","amount":"0.01","price":"50000.00"})";
 inline const std::string kNotOpen = R"({"status":"error","error":"order is not open"})";
 inline const std::string kUnavailable = R"({"status":"error","error":"storage unavailable"})";
 

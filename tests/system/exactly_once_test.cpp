@@ -30,8 +30,8 @@ std::vector<std::string> place_orders(Api& a, Api& b) {
 TEST_CASE("racing cancels through two server processes on one file cancel each order exactly once",
           "[system]") {
   TempDir dir;
-  ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log",
-                        {"--durability", "normal"}};
+  ServerOptions options{
+      dir.path() / "orders.db", dir.path() / "stderr.log", {"--durability", "normal"}};
   ServerProcess first(options);
   ServerProcess second(options);
   REQUIRE(first.port() > 0);

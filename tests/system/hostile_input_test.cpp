@@ -3,10 +3,10 @@
 // JSON error (or the connection is closed); the server stays up; no order
 // changes. Rows that aim at a pre-placed OPEN order carry its real id, so a
 // server fooled by the framing would cancel it and the final check would see.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -108,8 +108,7 @@ std::vector<Row> header_rows(const std::string& open_id) {
       {"100 KiB bearer key",
        get(kApi + "orders", "Authorization: Bearer " + std::string(100 * 1024, 'k') + "\r\n"),
        kAny4xxOrClosed},
-      {"SQL in the bearer key", get(kApi + "orders", "Authorization: Bearer ' OR 1=1 --\r\n"),
-       401},
+      {"SQL in the bearer key", get(kApi + "orders", "Authorization: Bearer ' OR 1=1 --\r\n"), 401},
       {"cancel without a key",
        "POST " + kApi + "cancel_order HTTP/1.1\r\nContent-Length: " +
            std::to_string(cancel_of(open_id).size()) + "\r\n\r\n" + cancel_of(open_id),
@@ -155,8 +154,8 @@ std::vector<Row> json_rows(const std::string& open_id) {
       {"100 000 nested arrays (over 64 KiB)", post("cancel_order", std::string(100000, '[')), 413},
       {"60 000 nested arrays", post("cancel_order", std::string(60000, '[')), 400},
       {"12 000 nested objects", post("cancel_order", nested_objects(12000)), 400},
-      {"30 000 nested arrays, balanced", post("cancel_order", std::string(30000, '[') +
-                                                           std::string(30000, ']')), 400},
+      {"30 000 nested arrays, balanced",
+       post("cancel_order", std::string(30000, '[') + std::string(30000, ']')), 400},
       {"invalid UTF-8 in order_id", post("cancel_order", cancel_of(open_id + "\xff\xfe")), 400},
       {"overlong UTF-8 encoding", post("cancel_order", cancel_of("ord-\xc0\xaf")), 400},
       {"lone UTF-16 surrogate escape", post("cancel_order", cancel_of(open_id + "\\ud800")), 400},
@@ -228,11 +227,12 @@ std::string problem_of(const Row& row, const RawReply& reply) {
   if (row.expect <= 0 && (reply.status < 400 || reply.status >= 500)) return "not a 4xx";
   if (header_value(reply.head, "Content-Type") != "application/json") return "not JSON";
   if (!row.body.empty() && reply.body != row.body) return "unexpected body";
-  if (row.body.empty() && (!reply.body.starts_with(R"({"status":"error","error":")") ||
-                           !reply.body.ends_with("\"}"))) {
+  if (row.body.empty() &&
+      (!reply.body.starts_with(R"({"status":"error","error":")") || !reply.body.ends_with("\"}"))) {
     return "not a JSON error";
   }
-  if (reply.body.find("sqlite") != std::string::npos || reply.body.find("SQL") != std::string::npos) {
+  if (reply.body.find("sqlite") != std::string::npos ||
+      reply.body.find("SQL") != std::string::npos) {
     return "storage text leaked";
   }
   return {};
@@ -278,8 +278,8 @@ TEST_CASE("hostile requests get a 4xx JSON error or a closed connection, and cha
   REQUIRE(count_of(orders_before, R"("status":"OPEN")") == 4);
 
   std::vector<Row> rows = request_line_rows();
-  for (auto more : {header_rows(ids[0]), framing_rows(ids[1]), json_rows(ids[2]),
-                    value_rows(ids[3])}) {
+  for (auto more :
+       {header_rows(ids[0]), framing_rows(ids[1]), json_rows(ids[2]), value_rows(ids[3])}) {
     rows.insert(rows.end(), more.begin(), more.end());
   }
   REQUIRE(rows.size() >= 40);
@@ -291,8 +291,9 @@ TEST_CASE("hostile requests get a 4xx JSON error or a closed connection, and cha
     const std::string problem = problem_of(row, reply);
     if (verbose) {
       std::fprintf(stderr, "%-48s %-8s %3d %5lld ms %s\n", row.name.c_str(),
-                   reply.answered ? "answered" : (reply.closed ? "closed" : "NOTHING"), reply.status,
-                   static_cast<long long>(reply.elapsed.count()), reply.body.substr(0, 60).c_str());
+                   reply.answered ? "answered" : (reply.closed ? "closed" : "NOTHING"),
+                   reply.status, static_cast<long long>(reply.elapsed.count()),
+                   reply.body.substr(0, 60).c_str());
     }
     INFO("row: " << row.name << "\nstatus " << reply.status << ", closed " << reply.closed
                  << ", after " << reply.elapsed.count() << " ms\nbody: " << reply.body);

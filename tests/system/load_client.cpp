@@ -73,8 +73,8 @@ void drive(int port, const std::string& key, unsigned seed, Clock::time_point un
   auto timed = [&](Endpoint e, auto&& call) {
     const auto started = Clock::now();
     const Reply r = call();
-    t.add(e, r, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started)
-                    .count());
+    t.add(e, r,
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count());
     return r;
   };
   while (Clock::now() < until) {
@@ -90,7 +90,8 @@ void drive(int port, const std::string& key, unsigned seed, Clock::time_point un
     } else if (dice < 85) {
       timed(kGet, [&] { return api.order(some); });
     } else {
-      timed(kList, [&] { return api.get(dice % 2 ? "orders?limit=50" : "orders?status=OPEN&limit=50"); });
+      timed(kList,
+            [&] { return api.get(dice % 2 ? "orders?limit=50" : "orders?status=OPEN&limit=50"); });
     }
     if (mine.size() > 10000) mine.erase(mine.begin(), mine.begin() + 5000);
   }
@@ -131,8 +132,8 @@ int report(Tally& total, double seconds) {
               static_cast<double>(requests) / seconds);
   std::printf("by status:");
   for (auto [s, c] : overall) std::printf(" %d:%ld", s, c);
-  std::printf("\nunexpected answers: %ld\n5xx answers: %ld\nno answer: %ld\n", off,
-              server_errors, no_answer);
+  std::printf("\nunexpected answers: %ld\n5xx answers: %ld\nno answer: %ld\n", off, server_errors,
+              no_answer);
   for (const auto& u : total.unexpected) std::printf("  unexpected: %s\n", u.c_str());
   return off == 0 ? 0 : 1;
 }
@@ -145,14 +146,19 @@ int main(int argc, char** argv) {
   std::string key;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--key") key = argv[i + 1];
-    else if (flag == "--connections") connections = std::atoi(argv[i + 1]);
-    else if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+    if (flag == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (flag == "--key")
+      key = argv[i + 1];
+    else if (flag == "--connections")
+      connections = std::atoi(argv[i + 1]);
+    else if (flag == "--seconds")
+      seconds = std::atof(argv[i + 1]);
   }
   if (port <= 0 || key.empty() || connections < 1 || seconds <= 0) {
-    std::fprintf(stderr, "usage: orderstate-load --port N --key KEY [--connections 16] "
-                         "[--seconds 300]\n");
+    std::fprintf(stderr,
+                 "usage: orderstate-load --port N --key KEY [--connections 16] "
+                 "[--seconds 300]\n");
     return 2;
   }
   const auto started = Clock::now();

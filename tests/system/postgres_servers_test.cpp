@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "api.hpp"
 #include "../pg_uri.hpp"
+#include "api.hpp"
 #include "race.hpp"
 
 using namespace orderstate::system_test;
@@ -70,7 +70,9 @@ std::vector<std::string> place_orders(int port_a, int port_b, int n, int threads
   return ids;
 }
 
-int healthz(int port) { return Api(port, kKey, 3).get("/healthz").status; }
+int healthz(int port) {
+  return Api(port, kKey, 3).get("/healthz").status;
+}
 
 // Polls /healthz until it answers `want`; true when it did within `limit`.
 bool wait_health(int port, int want, std::chrono::seconds limit) {
@@ -90,11 +92,11 @@ int cluster(const char* action) {
 
 }  // namespace
 
-#define REQUIRE_PG_URI()                                                                       \
-  const char* pg_uri = env("ORDERSTATE_TEST_PG_URI");                                          \
-  if (pg_uri == nullptr) {                                                                     \
-    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)");       \
-    return;                                                                                    \
+#define REQUIRE_PG_URI()                                                                 \
+  const char* pg_uri = env("ORDERSTATE_TEST_PG_URI");                                    \
+  if (pg_uri == nullptr) {                                                               \
+    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)"); \
+    return;                                                                              \
   }
 
 TEST_CASE("racing cancels through two servers on one PostgreSQL cancel each order exactly once",

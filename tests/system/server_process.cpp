@@ -22,9 +22,9 @@ constexpr const char* kMarker = "listening on http://127.0.0.1:";
 
 std::vector<std::string> command_line(const ServerOptions& o) {
   const std::string binary = o.binary.empty() ? ORDERSTATE_SERVER_PATH : o.binary.string();
-  std::vector<std::string> args = {binary,                 "--port",    "0",
-                                   "--db",                 o.db.string(), "--api-key",
-                                   "acct-a:" + kKey,       "--api-key", "acct-b:" + kOtherKey};
+  std::vector<std::string> args = {binary,           "--port",      "0",
+                                   "--db",           o.db.string(), "--api-key",
+                                   "acct-a:" + kKey, "--api-key",   "acct-b:" + kOtherKey};
   args.insert(args.end(), o.flags.begin(), o.flags.end());
   return args;
 }
@@ -90,7 +90,8 @@ ServerProcess::ServerProcess(const ServerOptions& options) {
   if (err < 0) throw std::runtime_error("cannot open " + options.log.string());
   const bool drop = options.unprivileged && geteuid() == 0;
   pid_ = fork();
-  if (pid_ == 0) exec_child(argv.data(), envp.data(), pipe_fds[1], err, drop, options.ignore_sigxfsz);
+  if (pid_ == 0)
+    exec_child(argv.data(), envp.data(), pipe_fds[1], err, drop, options.ignore_sigxfsz);
   close(pipe_fds[1]);
   close(err);
   if (pid_ < 0) {

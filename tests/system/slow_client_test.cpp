@@ -21,9 +21,9 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 struct SlowResult {
-  bool cut_off = false;          // the server closed the connection
-  milliseconds after{0};         // since the first byte
-  std::string answer;            // what it wrote before closing, if anything
+  bool cut_off = false;   // the server closed the connection
+  milliseconds after{0};  // since the first byte
+  std::string answer;     // what it wrote before closing, if anything
 };
 
 // Sends a request line, then one header byte every 100 ms, until the server
@@ -60,8 +60,7 @@ SlowResult trickle(int port, milliseconds give_up) {
 TEST_CASE("slow-loris clients are cut off after the read timeout while others get fast answers",
           "[system]") {
   TempDir dir;
-  ServerProcess server(
-      {dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "8"}});
+  ServerProcess server({dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "8"}});
   REQUIRE(server.port() > 0);
 
   constexpr int kSlow = 3;
@@ -97,8 +96,8 @@ TEST_CASE("slow-loris clients are cut off after the read timeout while others ge
   CHECK(requests >= 20);
   CHECK(slowest < milliseconds(1000));
   for (const SlowResult& r : slow) {
-    INFO("slow client cut off " << r.cut_off << " after " << r.after.count() << " ms, answer: "
-                                << r.answer);
+    INFO("slow client cut off " << r.cut_off << " after " << r.after.count()
+                                << " ms, answer: " << r.answer);
     CHECK(r.cut_off);
     CHECK(r.after >= milliseconds(4500));  // the full read timeout was granted
     CHECK(r.after < milliseconds(8000));

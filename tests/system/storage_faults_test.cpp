@@ -3,11 +3,11 @@
 // A write that cannot be stored answers 503 {"status":"error","error":
 // "storage unavailable"}, leaves the order and its position as they were, and
 // the same request succeeds once the fault is gone, without a restart.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstring>
@@ -120,11 +120,11 @@ TEST_CASE("a server refuses to start on a read-only database, exit code 1, the f
   }
   const bool writable_dir = GENERATE(false, true);
   INFO((writable_dir ? "read-only file in a writable directory" : "read-only file and directory"));
-  fs::permissions(options.db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
-  fs::permissions(data, writable_dir ? fs::perms::all : fs::perms::owner_read |
-                                                            fs::perms::owner_exec |
-                                                            fs::perms::others_read |
-                                                            fs::perms::others_exec);
+  fs::permissions(options.db,
+                  fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  fs::permissions(data, writable_dir ? fs::perms::all
+                                     : fs::perms::owner_read | fs::perms::owner_exec |
+                                           fs::perms::others_read | fs::perms::others_exec);
   {
     options.unprivileged = true;  // as root, run as nobody: root ignores file permissions
     stage_for_nobody(options, dir.path());
@@ -153,14 +153,17 @@ TEST_CASE("a server refuses to start on a read-only database, exit code 1, the f
   CHECK(again.stop() == 0);
 }
 
-TEST_CASE("a full disk answers 503 storage unavailable, changes nothing, and serves again once "
-          "space is back",
-          "[system]") {
+TEST_CASE(
+    "a full disk answers 503 storage unavailable, changes nothing, and serves again once "
+    "space is back",
+    "[system]") {
   TempDir dir;
   TmpfsMount small(dir.path() / "small", "2m");
   if (!small.ok()) {
-    WARN("skipped: cannot mount a 2 MiB tmpfs (" << small.error() << "); the file size limit "
-         "case below covers failing writes without root");
+    WARN("skipped: cannot mount a 2 MiB tmpfs ("
+         << small.error()
+         << "); the file size limit "
+            "case below covers failing writes without root");
     return;
   }
   ServerProcess server({dir.path() / "small" / "orders.db", dir.path() / "stderr.log", {}});
@@ -178,9 +181,10 @@ TEST_CASE("a full disk answers 503 storage unavailable, changes nothing, and ser
   CHECK(read_text(dir.path() / "stderr.log").find("storage error: ") != std::string::npos);
 }
 
-TEST_CASE("writes past the file size limit (EFBIG) answer 503, change nothing, and succeed once "
-          "the limit is lifted",
-          "[system]") {
+TEST_CASE(
+    "writes past the file size limit (EFBIG) answer 503, change nothing, and succeed once "
+    "the limit is lifted",
+    "[system]") {
   TempDir dir;
   ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log", {}};
   options.ignore_sigxfsz = true;
@@ -197,9 +201,10 @@ TEST_CASE("writes past the file size limit (EFBIG) answer 503, change nothing, a
   CHECK(server.stop() == 0);
 }
 
-TEST_CASE("a database locked by another process past the busy timeout answers 503, changes "
-          "nothing, and the same cancel succeeds once the lock is released",
-          "[system]") {
+TEST_CASE(
+    "a database locked by another process past the busy timeout answers 503, changes "
+    "nothing, and the same cancel succeeds once the lock is released",
+    "[system]") {
   TempDir dir;
   const ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log", {}};
   ServerProcess server(options);

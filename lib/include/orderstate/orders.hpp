@@ -42,7 +42,7 @@ struct OrderQuery {
 };
 
 struct OrderPage {
-  std::vector<OrderRecord> orders;   // newest first
+  std::vector<OrderRecord> orders;         // newest first
   std::optional<std::string> next_cursor;  // set when more may follow
 };
 

@@ -38,24 +38,36 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
-  Result() = delete;  // `return {}` must not pass for success
+  Result() = delete;                             // `return {}` must not pass for success
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
   // REQUIRES: ok()
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
   // REQUIRES: !ok()
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
   Errc code() const { return error().code; }
 
  private:
@@ -67,13 +79,16 @@ struct Ok {};
 template <>
 class [[nodiscard]] Result<void> {
  public:
-  Result(Ok) {}  // NOLINT
+  Result(Ok) {}                                                  // NOLINT
   Result(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT
   Result() = delete;
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
   Errc code() const { return error().code; }
 
  private:
@@ -81,10 +96,20 @@ class [[nodiscard]] Result<void> {
   bool ok_ = true;
 };
 
-inline Error invalid_argument(std::string m) { return {Errc::InvalidArgument, std::move(m)}; }
-inline Error not_found(std::string m) { return {Errc::NotFound, std::move(m)}; }
-inline Error not_open(std::string m) { return {Errc::NotOpen, std::move(m)}; }
-inline Error unavailable(std::string m) { return {Errc::Unavailable, std::move(m)}; }
-inline Error storage_error(std::string m) { return {Errc::Storage, std::move(m)}; }
+inline Error invalid_argument(std::string m) {
+  return {Errc::InvalidArgument, std::move(m)};
+}
+inline Error not_found(std::string m) {
+  return {Errc::NotFound, std::move(m)};
+}
+inline Error not_open(std::string m) {
+  return {Errc::NotOpen, std::move(m)};
+}
+inline Error unavailable(std::string m) {
+  return {Errc::Unavailable, std::move(m)};
+}
+inline Error storage_error(std::string m) {
+  return {Errc::Storage, std::move(m)};
+}
 
 }  // namespace orderstate

@@ -1,11 +1,11 @@
 #include "pg_connection.hpp"
 
 #include <libpq-fe.h>
+
+#include <map>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 #include <pqxx/prepared_statement>
-
-#include <map>
 #include <stdexcept>
 
 namespace orderstate::pg {

@@ -4,14 +4,13 @@
 // Thread-compatible: one thread at a time per connection.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <pqxx/connection>
 #include <pqxx/errorhandler>
 #include <pqxx/result>
 #include <pqxx/row>
-
-#include <cstdint>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -35,7 +35,9 @@ std::string symbol_is(std::string_view column, Params& p, const std::string& sym
          " COLLATE \"C\")";
 }
 
-const char* for_update(Lock lock) { return lock == Lock::ForUpdate ? " FOR UPDATE" : ""; }
+const char* for_update(Lock lock) {
+  return lock == Lock::ForUpdate ? " FOR UPDATE" : "";
+}
 
 template <typename T, typename Read>
 std::vector<T> read_all(const pqxx::result& r, Read read) {
@@ -185,9 +187,9 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
   Params a;
   std::string sql = "SELECT " + prefixed(kEventColumns, "e") +
                     " FROM orders o LEFT JOIN order_events e ON e.order_seq = o.seq"
-                    " WHERE o.seq = " + a.int_arg(*seq) + " AND o.order_id = " +
-                    a.text_arg(order_id) + " AND o.account_id = " + a.text_arg(account) +
-                    " ORDER BY e.id";
+                    " WHERE o.seq = " +
+                    a.int_arg(*seq) + " AND o.order_id = " + a.text_arg(order_id) +
+                    " AND o.account_id = " + a.text_arg(account) + " ORDER BY e.id";
   const pqxx::result r = c.run(sql, a);
   if (r.empty()) return not_found("order not found");
   std::vector<OrderEvent> events;
@@ -233,8 +235,10 @@ void append_event(Connection& c, const OrderEvent& e) {
   const auto seq = seq_of(IdKind::Order, e.order_id);
   if (!seq) throw std::invalid_argument("malformed order id in event");
   Params a;
-  std::string sql = "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
-                    "reason) VALUES (" + a.int_arg(*seq) + ", " + a.text_arg(e.order_id) + ", ";
+  std::string sql =
+      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
+      "reason) VALUES (" +
+      a.int_arg(*seq) + ", " + a.text_arg(e.order_id) + ", ";
   sql += a.arg(e.from ? std::optional<std::string>(to_string(*e.from)) : std::nullopt, "text");
   sql += ", " + a.text_arg(to_string(e.to)) + ", " + a.text_arg(e.at) + ", " +
          a.text_arg(e.reason) + ")";

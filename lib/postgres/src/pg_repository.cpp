@@ -1,9 +1,8 @@
-#include "orderstate/postgres_repository.hpp"
-
 #include <condition_variable>
 #include <mutex>
 #include <vector>
 
+#include "orderstate/postgres_repository.hpp"
 #include "pg_connection.hpp"
 #include "pg_queries.hpp"
 #include "pg_writer.hpp"
@@ -110,9 +109,13 @@ Result<std::unique_ptr<PostgresRepository>> PostgresRepository::open(
 PostgresRepository::PostgresRepository(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PostgresRepository::~PostgresRepository() = default;
 
-int PostgresRepository::schema_version() { return pg::latest_schema_version(); }
+int PostgresRepository::schema_version() {
+  return pg::latest_schema_version();
+}
 
-Result<void> PostgresRepository::write(const Work& work) { return impl_->writer.write(work); }
+Result<void> PostgresRepository::write(const Work& work) {
+  return impl_->writer.write(work);
+}
 
 Result<OrderRecord> PostgresRepository::get_order(std::string_view account, std::string_view id) {
   return impl_->readers.run(

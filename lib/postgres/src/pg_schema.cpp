@@ -91,7 +91,9 @@ Error too_new(int version) {
 
 }  // namespace
 
-int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int latest_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 Result<void> migrate(Connection& c) {
   return c.guard([&]() -> Result<void> {

@@ -76,8 +76,8 @@ class PostgresRepository final : public Repository {
                                                std::string_view order_id) override;
   Result<PositionRecord> get_position(std::string_view account,
                                       std::string_view position_id) override;
-  Result<std::vector<PositionRecord>> list_positions(
-      std::string_view account, std::optional<PositionStatus> status) override;
+  Result<std::vector<PositionRecord>> list_positions(std::string_view account,
+                                                     std::optional<PositionStatus> status) override;
   Result<void> ping() override;
 
  private:
