@@ -3,21 +3,15 @@
 #include "orderstate/decimal.hpp"
 #include "orderstate/ids.hpp"
 #include "orderstate/state_machine.hpp"
+#include "orderstate/text.hpp"
 
 namespace orderstate {
 namespace {
 
-bool is_printable(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return true;
-}
-
-// Exchange, symbol, client_order_id: 1..kMaxTextLength printable bytes.
+// Exchange, symbol, client_order_id: 1..kMaxTextLength bytes of clean text
+// (text.hpp: UTF-8, no control character, no leading or trailing space).
 Result<void> check_text(std::string_view what, std::string_view value) {
-  if (value.empty() || value.size() > kMaxTextLength || !is_printable(value) ||
-      value.find_first_not_of(' ') == std::string_view::npos) {
+  if (value.empty() || value.size() > kMaxTextLength || !is_clean_text(value)) {
     return invalid_argument(std::string(what) + " must be 1 to 64 printable characters");
   }
   return Ok{};
@@ -33,6 +27,14 @@ Result<void> check_id(IdKind kind, std::string_view id) {
     return invalid_argument(kind == IdKind::Order ? "malformed order id" : "malformed position id");
   }
   return Ok{};
+}
+
+// A symbol filter as the one whitespace rule reads it (text.hpp): trimmed,
+// and no filter when nothing is left.
+std::optional<std::string> symbol_filter(const std::optional<std::string>& symbol) {
+  if (!symbol) return std::nullopt;
+  const std::string_view text = trim_blanks(*symbol);
+  return text.empty() ? std::nullopt : std::optional<std::string>(text);
 }
 
 Result<void> check_symbol(const std::optional<std::string>& symbol) {
@@ -101,9 +103,22 @@ Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord
 
 const std::optional<std::string> kNoPrice;
 
+// An exact replay of a place: the same exchange, symbol, side, type and the
+// same decimal text for amount and price ("0.010" is not "0.01": the
+// idempotency key promises the same request, byte for byte in meaning and form).
+bool same_parameters(const OrderRecord& o, const PlaceRequest& r, Side side, OrderType type,
+                     const Decimal& amount, const Decimal& price) {
+  return o.exchange == r.exchange && o.symbol == r.symbol && o.side == side && o.type == type &&
+         o.amount == amount.text() && o.price == price.text();
+}
+
 }  // namespace
 
-Result<Placed> Orders::place(std::string_view account, const PlaceRequest& r) {
+Result<Placed> Orders::place(std::string_view account, const PlaceRequest& request) {
+  PlaceRequest r = request;  // text fields by the one whitespace rule (text.hpp)
+  r.exchange = trim_blanks(r.exchange);
+  r.symbol = trim_blanks(r.symbol);
+  if (r.client_order_id) r.client_order_id = std::string(trim_blanks(*r.client_order_id));
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("exchange", r.exchange); !ok) return ok.error();
   if (auto ok = check_text("symbol", r.symbol); !ok) return ok.error();
@@ -129,6 +144,9 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& r) {
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     if (r.client_order_id) {
       auto existing = tx.find_order_by_client_id(account, *r.client_order_id);
+      if (existing.ok() && !same_parameters(*existing, r, *side, *type, *amount, *price)) {
+        return Error{Errc::Conflict, std::string(kClientOrderIdReused)};
+      }
       if (existing.ok()) {
         auto position = tx.find_position(account, existing->position_id);
         if (!position.ok()) return position.error();
@@ -180,7 +198,8 @@ Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view or
 }
 
 Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
-                                                    const std::optional<std::string>& symbol) {
+                                                    const std::optional<std::string>& filter) {
+  const std::optional<std::string> symbol = symbol_filter(filter);
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_symbol(symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
@@ -238,7 +257,8 @@ Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_v
   return std::move(*out);
 }
 
-Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::string_view symbol) {
+Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::string_view text) {
+  const std::string_view symbol = trim_blanks(text);
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("symbol", symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
@@ -259,7 +279,8 @@ Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::s
 }
 
 Result<std::vector<PositionRecord>> Orders::liquidate_all(
-    std::string_view account, const std::optional<std::string>& symbol) {
+    std::string_view account, const std::optional<std::string>& filter) {
+  const std::optional<std::string> symbol = symbol_filter(filter);
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_symbol(symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
@@ -286,11 +307,12 @@ Result<OrderRecord> Orders::get_order(std::string_view account, std::string_view
 
 Result<OrderPage> Orders::list_orders(std::string_view account, const OrderQuery& query) {
   if (auto ok = check_account(account); !ok) return ok.error();
-  if (auto ok = check_symbol(query.symbol); !ok) return ok.error();
+  const std::optional<std::string> symbol = symbol_filter(query.symbol);
+  if (auto ok = check_symbol(symbol); !ok) return ok.error();
   if (query.limit < 1 || query.limit > kMaxListLimit) {
     return invalid_argument("limit must be between 1 and 1000");
   }
-  OrderFilter filter{query.status, query.symbol, std::nullopt, query.limit};
+  OrderFilter filter{query.status, symbol, std::nullopt, query.limit};
   if (query.cursor) {
     const auto parts = parse_id(IdKind::Order, *query.cursor);
     if (!parts) return invalid_argument("malformed cursor");

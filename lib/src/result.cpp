@@ -10,6 +10,8 @@ const char* to_string(Errc code) {
       return "NotFound";
     case Errc::NotOpen:
       return "NotOpen";
+    case Errc::Conflict:
+      return "Conflict";
     case Errc::Unavailable:
       return "Unavailable";
     case Errc::Storage:

@@ -73,8 +73,9 @@ TEST_CASE("side and type are read in any case with surrounding blanks", "[http]"
   CHECK(r.body == placed_json(1));
 }
 
-TEST_CASE("a repeated client_order_id answers 200 with the first order, placing nothing",
-          "[http]") {
+TEST_CASE(
+    "a replayed client_order_id answers 200 with the first order; other parameters answer 409",
+    "[http]") {
   TestServer s;
   const std::string first =
       body_with(R"("amount":"0.01","price":"50000.00","client_order_id":"c-1")");
@@ -84,13 +85,19 @@ TEST_CASE("a repeated client_order_id answers 200 with the first order, placing 
   const Reply again = s.post("place_order", first);
   const Reply changed =
       s.post("place_order", body_with(R"("amount":"9","price":"1","client_order_id":"c-1")"));
+  // Same number, other text: not an exact replay either.
+  const Reply reformatted = s.post(
+      "place_order", body_with(R"("amount":"0.010","price":"50000.00","client_order_id":"c-1")"));
   const Reply other = s.post(
       "place_order", body_with(R"("amount":"0.01","price":"50000.00","client_order_id":"c-2")"));
 
   CHECK(again.status == 200);
   CHECK(again.body == placed_json(1));
-  CHECK(changed.status == 200);
-  CHECK(changed.body == placed_json(1));
+  CHECK(changed.status == 409);
+  CHECK(changed.body ==
+        R"({"status":"error","error":"client_order_id already used with different parameters"})");
+  CHECK(reformatted.status == 409);
+  CHECK(s.get("orders").body.find(R"("count":2)") != std::string::npos);  // c-1 and c-2 only
   CHECK(other.status == 201);
   CHECK(other.body.find(R"("order_id":"ord-20260303120100-2")") != std::string::npos);
 }
@@ -169,4 +176,44 @@ TEST_CASE("place_order without a valid bearer key answers 401 and places nothing
   const auto page = s.orders().list_orders("acct-1", {});
   REQUIRE(page.ok());
   CHECK(page->orders.empty());
+}
+
+TEST_CASE("a repeated JSON key or a lone UTF-16 surrogate is 400 on every route", "[http]") {
+  TestServer s;
+  REQUIRE(s.post("place_order", body_with(R"("amount":"0.01","price":"50000.00")")).status == 201);
+  const std::string invalid = R"({"status":"error","error":"invalid request payload"})";
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"place_order", body_with(R"("amount":"0.01","amount":"9","price":"1")")},
+      {"place_order", R"({"exchange":"binance","symbol":"BTC\udc00","side":"BUY",)"
+                      R"("type":"LIMIT","amount":"0.01","price":"1"})"},
+      {"place_order", R"({"exchange":"binance","symbol":"BTC\ud800x","side":"BUY",)"
+                      R"("type":"LIMIT","amount":"0.01","price":"1"})"},
+      {"cancel_order", R"({"order_id":"ord-20260303120000-1","order_id":"ord-1"})"},
+      {"cancel_all", R"({"symbol":"BTC/USDT","symbol":"ETH/USDT"})"},
+      {"cancel_all", R"({"symbol":"\udc00"})"},
+      {"liquidate", R"({"symbol":"BTC/USDT","symbol":"ETH/USDT"})"},
+      {"liquidate_all", R"({"sym\udc00bol":"BTC/USDT"})"},
+  };
+  for (const auto& [route, body] : requests) {
+    const Reply r = s.post(route, body);
+    INFO(route << " " << body);
+    CHECK(r.status == 400);
+    CHECK(r.body == invalid);
+  }
+  // Nothing changed: the one order is still OPEN and its position too.
+  CHECK(s.get("orders/ord-20260303120000-1").body.find(R"("status":"OPEN")") != std::string::npos);
+}
+
+TEST_CASE("surrounding blanks in a symbol mean the same symbol at every entry", "[http]") {
+  TestServer s;
+  const Reply placed = s.post(
+      "place_order", R"({"exchange":" binance","symbol":" BTC/USDT ","side":"BUY","type":"LIMIT",)"
+                     R"("amount":"0.01","price":"50000.00"})");
+  REQUIRE(placed.status == 201);
+  CHECK(placed.body.find(R"("exchange":"binance","symbol":"BTC/USDT")") != std::string::npos);
+  CHECK(s.get("orders?symbol=%20BTC/USDT").body.find(R"("count":1)") != std::string::npos);
+  const Reply canceled = s.post("cancel_all", R"({"symbol":"BTC/USDT\t"})");
+  CHECK(canceled.status == 200);
+  CHECK(canceled.body.find(R"("status":"CANCELED")") != std::string::npos);
+  CHECK(s.get("orders?symbol=BTC/USDT&status=OPEN").body.find(R"("count":0)") != std::string::npos);
 }

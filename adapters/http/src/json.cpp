@@ -3,6 +3,8 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include "orderstate/text.hpp"
+
 namespace orderstate::http {
 namespace {
 
@@ -22,12 +24,14 @@ class TopLevelHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, T
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
     return scalar(JsonKind::Number, {s, n});
   }
+  // RapidJSON 1.1 decodes a lone "\udc00" escape to a surrogate's bytes,
+  // which are not UTF-8: every string and key is checked once decoded.
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    return scalar(JsonKind::String, {s, n});
+    return is_valid_utf8({s, n}) && scalar(JsonKind::String, {s, n});
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (depth_ == 1) key_.assign(s, n);
-    return true;
+    return is_valid_utf8({s, n});
   }
   bool StartObject() { return open(JsonKind::Object); }
   bool StartArray() { return depth_ > 0 && open(JsonKind::Array); }
@@ -39,11 +43,10 @@ class TopLevelHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, T
  private:
   bool scalar(JsonKind kind, std::string_view text) {
     if (depth_ == 0) return false;
-    if (depth_ == 1) out_.set(key_, {kind, std::string(text)});
-    return true;
+    return depth_ > 1 || out_.set(key_, {kind, std::string(text)});
   }
   bool open(JsonKind kind) {
-    if (depth_ == 1) out_.set(key_, {kind, {}});
+    if (depth_ == 1 && !out_.set(key_, {kind, {}})) return false;
     ++depth_;
     return true;
   }
@@ -138,8 +141,8 @@ const JsonObject::Member* JsonObject::find(std::string_view key) const {
   return it == members_.end() ? nullptr : &it->second;
 }
 
-void JsonObject::set(std::string key, Member member) {
-  members_.insert_or_assign(std::move(key), std::move(member));
+bool JsonObject::set(std::string key, Member member) {
+  return members_.emplace(std::move(key), std::move(member)).second;
 }
 
 namespace {

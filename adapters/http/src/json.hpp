@@ -72,7 +72,9 @@ class JsonObject {
   // nullptr when absent.
   const Member* find(std::string_view key) const;
 
-  void set(std::string key, Member member);
+  // Adds a member; false when `key` is already there (a repeated key makes a
+  // body ambiguous: it is refused at every route, never "last one wins").
+  bool set(std::string key, Member member);
 
  private:
   std::map<std::string, Member, std::less<>> members_;

@@ -5,6 +5,7 @@
 #include "json.hpp"
 #include "orderstate/clock.hpp"
 #include "orderstate/ids.hpp"
+#include "orderstate/text.hpp"
 #include "reply.hpp"
 #include "request.hpp"
 #include "router.hpp"
@@ -28,15 +29,16 @@ void send_positions(httplib::Response& res, const std::vector<PositionRecord>& p
             }));
 }
 
-// {"position_id"} or {"symbol"}, both trimmed; position_id wins.
+// {"position_id"} or {"symbol"}, without surrounding blanks (text.hpp's one
+// rule; a blank one counts as absent); position_id wins.
 void liquidate(const Call& c, httplib::Response& res) {
   const auto o = JsonObject::parse(c.body);
   if (!o) return send_error(res, 400, kInvalidPayload);
   const TextField position_field = string_field(*o, "position_id");
   const TextField symbol_field = string_field(*o, "symbol");
   if (!position_field.valid || !symbol_field.valid) return send_error(res, 400, kInvalidPayload);
-  const std::string position_id = trim(position_field.text.value_or(""));
-  const std::string symbol = trim(symbol_field.text.value_or(""));
+  const std::string position_id(trim_blanks(position_field.text.value_or("")));
+  const std::string symbol(trim_blanks(symbol_field.text.value_or("")));
   if (position_id.empty() && symbol.empty()) {
     return send_error(res, 400, "position_id or symbol is required");
   }

@@ -22,6 +22,8 @@ ErrorReply error_reply(const Error& error, const ErrorWords& words) {
     case Errc::NotOpen:
       if (words.not_open_is_not_found) return {404, std::string(words.not_found)};
       return {409, std::string(words.not_open)};
+    case Errc::Conflict:
+      return {409, error.message};
     case Errc::Unavailable:
       return {503, std::string(kStorageUnavailable)};
     default:

@@ -11,12 +11,6 @@ constexpr std::string_view kBlank = " \t\r\n";
 
 }  // namespace
 
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kBlank);
-  if (first == std::string_view::npos) return {};
-  return std::string(s.substr(first, s.find_last_not_of(kBlank) - first + 1));
-}
-
 std::string to_upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -30,10 +24,8 @@ bool decode_symbol_filter(const std::string& body, std::optional<std::string>& s
   if (!o) return false;
   const TextField f = string_field(*o, "symbol");
   if (!f.valid) return false;
-  if (f.text) {
-    std::string trimmed = trim(*f.text);
-    if (!trimmed.empty()) symbol = std::move(trimmed);
-  }
+  // Trimmed, and a blank one dropped, by the core (text.hpp's one rule).
+  if (f.text) symbol = *f.text;
   return true;
 }
 

@@ -8,12 +8,11 @@
 
 namespace orderstate::http {
 
-std::string trim(std::string_view s);
 std::string to_upper(std::string_view s);
 
 // An empty (or blank) body, or a JSON object whose optional "symbol" is a
-// string. Sets `symbol` to the trimmed symbol, or nullopt when absent or
-// blank. Returns false for any other body.
+// string. Sets `symbol` to the symbol as sent (the core trims it),
+// or nullopt when absent. Returns false for any other body.
 bool decode_symbol_filter(const std::string& body, std::optional<std::string>& symbol);
 
 }  // namespace orderstate::http

@@ -53,6 +53,10 @@ inline constexpr const char* kBadSide = "side must be BUY or SELL";
 inline constexpr const char* kBadType = "type must be MARKET or LIMIT";
 inline constexpr const char* kLimitPriceNotPositive =
     "price must be greater than zero for LIMIT orders";
+// Conflict: a client_order_id the account used for another order (another
+// exchange, symbol, side, type, amount or price text). Answered 409 verbatim.
+inline constexpr const char* kClientOrderIdReused =
+    "client_order_id already used with different parameters";
 
 inline constexpr int kMaxListLimit = 1000;
 inline constexpr std::size_t kMaxTextLength = 64;  // exchange, symbol, client_order_id
@@ -63,7 +67,12 @@ class Orders {
   Orders(Repository& repository, const Clock& clock) : repo_(repository), clock_(clock) {}
 
   // A new OPEN order and its OPEN position. With a client_order_id the account
-  // already used, the existing pair comes back (replayed) and nothing changes.
+  // already used for the same parameters (an exact replay: exchange, symbol,
+  // side, type, and amount and price as the same decimal text), the existing
+  // pair comes back (replayed) and nothing changes; with other parameters,
+  // Conflict (kClientOrderIdReused) and nothing changes. InvalidArgument for
+  // malformed input; exchange, symbol and client_order_id follow text.hpp's
+  // is_clean_text (no trimming: " BTC/USDT" is refused).
   Result<Placed> place(std::string_view account, const PlaceRequest& request);
 
   // OPEN -> CANCELED, its position OPEN -> CLOSED. NotFound: no such order for

@@ -19,6 +19,9 @@ enum class Errc {
   // The record exists but its state forbids the action (e.g. cancel a FILLED
   // order). Retrying the same request will not help.
   NotOpen,
+  // The request contradicts what is stored under the same idempotency key
+  // (a client_order_id reused with other parameters). Nothing changed.
+  Conflict,
   // Storage is busy or unreachable (lock timeout, disk gone). A retry may help.
   Unavailable,
   // Storage failed in a way a retry will not fix (corruption, full disk,
