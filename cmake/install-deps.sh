@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libsqlite3-dev libsqlitecpp-dev
-  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libhttp-parser-dev
   rapidjson-dev catch2
   libpqxx-dev libpq-dev postgresql-15
   curl openssl

@@ -55,6 +55,7 @@ bool apply(Flags& f, std::string_view name, std::string_view value) {
   if (name == "--host") return set_text(value, f.host);
   if (name == "--port") return parse_int(value, 0, 65535, f.port);
   if (name == "--threads") return parse_int(value, 1, 4096, f.threads);
+  if (name == "--max-connections") return parse_int(value, 1, 1000000, f.max_connections);
   if (name == "--api-key") return add_key(value, f.keys);
   if (name == "--durability") return set_durability(value, f.durability);
   if (name == "--log-format") return set_log_format(value, f.log_format);
@@ -69,8 +70,9 @@ std::nullopt_t fail(std::string& error, std::string message) {
 }
 
 bool takes_value(std::string_view name) {
-  for (std::string_view n : {"--db", "--host", "--port", "--threads", "--api-key", "--durability",
-                             "--log-format", "--tls-cert", "--tls-key"}) {
+  for (std::string_view n :
+       {"--db", "--host", "--port", "--threads", "--max-connections", "--api-key", "--durability",
+        "--log-format", "--tls-cert", "--tls-key"}) {
     if (name == n) return true;
   }
   return false;
@@ -130,8 +132,11 @@ std::string usage() {
          "  --port N                  port; 0 picks a free one (default 8080)\n"
          "  --api-key ACCOUNT:KEY     accept KEY for ACCOUNT; repeatable. Also\n"
          "                            ORDERSTATE_API_KEYS=acct:key,acct2:key2\n"
-         "  --threads N               request threads; each kept-alive connection\n"
-         "                            holds one (default 32)\n"
+         "  --threads N               request threads: a request holds one while it\n"
+         "                            runs; waiting connections hold none (default 32)\n"
+         "  --max-connections N       open connections at most; one more is answered\n"
+         "                            503 and closed (default 10000, lowered to fit\n"
+         "                            the descriptor limit)\n"
          "  --durability full|normal  fsync every commit, or survive process crashes\n"
          "                            only (default full). SQLite only: on PostgreSQL\n"
          "                            every commit is synchronous_commit=on\n"

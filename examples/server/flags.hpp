@@ -17,8 +17,9 @@ enum class LogFormat { Text, Json };
 struct Flags {
   std::string db = "./orderstate.db";
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port
-  int threads = 32;
+  int port = 8080;              // 0: any free port
+  int threads = 32;             // workers running requests
+  int max_connections = 10000;  // open connections; past it a 503 and a close
   Durability durability = Durability::Full;
   std::vector<http::ApiKey> keys;
   LogFormat log_format = LogFormat::Text;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "access_log.hpp"
+#include "edge_server.hpp"
 #include "flags.hpp"
 #include "orderstate/http/metrics.hpp"
 #include "orderstate/http/routes.hpp"
@@ -39,18 +40,26 @@ std::string random_key() {
   return key;
 }
 
+// The edge's settings from the flags: 5 s to send a request, 5 s of idle
+// keep-alive, at most 1000 requests a connection, 64 KiB heads and bodies.
+server::EdgeOptions edge_options(const server::Flags& flags, SSL_CTX* tls) {
+  server::EdgeOptions options;
+  options.host = flags.host;
+  options.port = flags.port;
+  options.threads = flags.threads;
+  options.max_connections = static_cast<std::size_t>(flags.max_connections);
+  options.limits.max_body_bytes = http::kDefaultPayloadMaxLength;
+  options.tls = tls;
+  return options;
+}
+
 void configure(httplib::Server& server, const server::Flags& flags,
                std::shared_ptr<http::Metrics> metrics) {
-  const int threads = flags.threads;
   http::install_default_handlers(server, http::kDefaultPayloadMaxLength, std::move(metrics));
   server::log_requests(server, flags.log_format);
-  server.set_read_timeout(5, 0);
-  server.set_write_timeout(5, 0);
+  // The Keep-Alive header httplib writes: the edge's idle timeout and count.
   server.set_keep_alive_max_count(1000);
   server.set_keep_alive_timeout(5);
-  server.set_tcp_nodelay(true);
-  // cpp-httplib 0.11 holds a pool thread per kept-alive connection.
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
 }
 
 void print_generated_key(const server::Flags& flags, int port, const std::string& key) {
@@ -64,7 +73,7 @@ void print_generated_key(const server::Flags& flags, int port, const std::string
 
 // Waits for SIGINT/SIGTERM (blocked in every thread), then stops the server
 // once it is running. Woken with done=true when the server ended on its own.
-void wait_for_signal(const sigset_t& signals, httplib::Server& server,
+void wait_for_signal(const sigset_t& signals, server::EdgeServer& server,
                      const std::atomic<bool>& done) {
   int sig = 0;
   sigwait(&signals, &sig);
@@ -97,10 +106,10 @@ http::RouteOptions options_for(Repository& repo, Orders& orders, const http::Aut
 }
 
 // Serves until a signal stops it; true when it ended that way.
-bool run(httplib::Server& server, const sigset_t& signals) {
+bool run(server::EdgeServer& server, const sigset_t& signals) {
   std::atomic<bool> done{false};
   std::thread stopper(wait_for_signal, std::cref(signals), std::ref(server), std::cref(done));
-  const bool stopped = server.listen_after_bind();  // returns after stop(), pool drained
+  const bool stopped = server.run();  // returns after stop(), requests in flight answered
   done = true;
   pthread_kill(stopper.native_handle(), SIGTERM);  // wakes it if no signal came
   stopper.join();
@@ -124,16 +133,17 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   }
   const http::RouteOptions route_options = options_for(*repo, orders, auth);
 
-  // HTTPS with --tls-cert/--tls-key, else plain HTTP: httplib's servers plus
-  // a per-request read deadline.
-  const auto server = server::make_server(flags, error);
-  if (!server) {
+  // HTTPS with --tls-cert/--tls-key, else plain HTTP.
+  server::TlsContext tls;
+  if (!flags.tls_cert.empty() && !(tls = server::make_tls_context(flags, error))) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
-  configure(*server, flags, route_options.metrics);
-  http::mount_routes(*server, orders, auth, route_options);
-  const int port = server::bind_server(*server, flags);
+  server::RoutedServer app;
+  configure(app, flags, route_options.metrics);
+  http::mount_routes(app, orders, auth, route_options);
+  server::EdgeServer server(app, edge_options(flags, tls.get()));
+  const int port = server.bind();
   if (port < 0) {
     std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.port);
     return 1;
@@ -144,7 +154,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   if (!generated.empty()) print_generated_key(flags, port, generated);
   std::printf("listening on %s://%s:%d\n", server::scheme(flags), flags.host.c_str(), port);
   std::fflush(stdout);
-  return run(*server, signals) ? 0 : 1;
+  return run(server, signals) ? 0 : 1;
 }  // destroys the server, then orders, then the repository (closing the database)
 
 }  // namespace

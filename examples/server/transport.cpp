@@ -3,25 +3,18 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "deadline_server.hpp"
-
 namespace orderstate::server {
 
-std::unique_ptr<httplib::Server> make_server(const Flags& flags, std::string& error) {
-  if (flags.tls_cert.empty()) return std::make_unique<DeadlineServer>();
-  auto tls = std::make_unique<DeadlineTlsServer>(flags.tls_cert.c_str(), flags.tls_key.c_str());
-  if (!tls->is_valid()) {
-    error = "cannot load the TLS certificate " + flags.tls_cert + " and key " + flags.tls_key;
-    return nullptr;
+TlsContext make_tls_context(const Flags& flags, std::string& error) {
+  TlsContext ctx(SSL_CTX_new(TLS_server_method()));
+  if (ctx && SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1 &&
+      SSL_CTX_use_certificate_chain_file(ctx.get(), flags.tls_cert.c_str()) == 1 &&
+      SSL_CTX_use_PrivateKey_file(ctx.get(), flags.tls_key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+      SSL_CTX_check_private_key(ctx.get()) == 1) {
+    return ctx;
   }
-  return tls;
-}
-
-int bind_server(httplib::Server& server, const Flags& flags) {
-  if (auto* plain = dynamic_cast<DeadlineServer*>(&server)) {
-    return plain->bind_port(flags.host, flags.port);
-  }
-  return dynamic_cast<DeadlineTlsServer&>(server).bind_port(flags.host, flags.port);
+  error = "cannot load the TLS certificate " + flags.tls_cert + " and key " + flags.tls_key;
+  return nullptr;
 }
 
 const char* scheme(const Flags& flags) {

@@ -1,10 +1,10 @@
-// How clients reach orderstate-server: plain HTTP (a DeadlineServer, which
-// bounds slow requests) or HTTPS (a DeadlineTlsServer, with --tls-cert and
-// --tls-key), and the start-up warning for API keys sent in clear over a
-// network. Pure functions apart from make_server reading the PEM files.
+// How clients reach orderstate-server: plain HTTP, or HTTPS with --tls-cert
+// and --tls-key (the edge, edge_server.hpp, speaks both); and the start-up
+// warning for API keys sent in clear over a network. Pure functions apart
+// from make_tls_context reading the PEM files.
 #pragma once
 
-#include <httplib.h>
+#include <openssl/ssl.h>
 
 #include <memory>
 #include <string>
@@ -14,13 +14,15 @@
 
 namespace orderstate::server {
 
-// The server the flags ask for; null with `error` set when the certificate or
-// key cannot be loaded.
-std::unique_ptr<httplib::Server> make_server(const Flags& flags, std::string& error);
+struct SslCtxFree {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+using TlsContext = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
-// Binds `server` (from make_server) to the flags' host and port, with a
-// listen backlog of SOMAXCONN; the port (chosen by the OS for port 0), or -1.
-int bind_server(httplib::Server& server, const Flags& flags);
+// The server-side TLS context for the flags' certificate chain and key (TLS
+// 1.2 at least); null with `error` set when they cannot be loaded or do not
+// match.
+TlsContext make_tls_context(const Flags& flags, std::string& error);
 
 // "https" with TLS, else "http".
 const char* scheme(const Flags& flags);

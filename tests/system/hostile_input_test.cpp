@@ -74,15 +74,16 @@ std::vector<Row> request_line_rows() {
   return {
       {"garbage request line", "GARBAGE\r\n\r\n", 400},
       {"method only", "GET\r\n\r\n", 400},
-      {"HTTP/0.9 request without version", "GET /healthz\r\n\r\n", 400},
-      {"unsupported HTTP version 9.9", "GET /healthz HTTP/9.9\r\n\r\n", 400},
+      {"HTTP/0.9 request without version", "GET /healthz\r\n\r\n", 505},
+      {"unsupported HTTP version 9.9", "GET /healthz HTTP/9.9\r\n\r\n", 505},
       {"extra token after the version", "GET /healthz HTTP/1.1 x\r\n\r\n", 400},
       {"empty request line", "\r\n\r\n", 400},
       {"lower-case method", "get /healthz HTTP/1.1\r\n\r\n", 400},
       {"unknown method", "BREW " + kApi + "orders HTTP/1.1\r\n" + kAuth + "\r\n", 400},
       {"NUL byte in the path", get(kApi + "orders/ord-1\0x"s), 400},
       {"percent-encoded NUL in an order id", get(kApi + "orders/ord-20260303120000-1%00"), 404},
-      {"path without a leading slash", get("api/v1/trading/orders"), 404},
+      // RFC 9112 §3.2.1: origin-form starts with "/".
+      {"path without a leading slash", get("api/v1/trading/orders"), 400},
       {"absolute-form target", get("http://evil.example" + kApi + "orders"), 404},
       {"request target over 8 KiB", get("/" + std::string(10000, 'a')), 414},
       {"dot-dot path traversal", get(kApi + "../../../../etc/passwd"), 404},
@@ -98,19 +99,18 @@ std::vector<Row> header_rows(const std::string& open_id) {
   for (int i = 0; i < 10000; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
   return {
       // httplib 0.11 skips a header line it cannot parse: the request is served without it.
-      {"header line without a colon (skipped)", get("/healthz", "NoColonHere\r\n"), 200,
-       R"({"status":"ok"})"},
+      {"header line without a colon", get("/healthz", "NoColonHere\r\n"), 400},
       {"100 KiB header value", get("/healthz", "X-Big: " + std::string(100 * 1024, 'a') + "\r\n"),
        kAny4xxOrClosed},
       {"10 000 headers (over 64 KiB)", get("/healthz", many), kAny4xxOrClosed},
       {"NUL byte inside the bearer key",
-       get(kApi + "orders", "Authorization: Bearer " + kKey + "\0x\r\n"s), 401},
+       get(kApi + "orders", "Authorization: Bearer " + kKey + "\0x\r\n"s), 400},
       {"100 KiB bearer key",
        get(kApi + "orders", "Authorization: Bearer " + std::string(100 * 1024, 'k') + "\r\n"),
        kAny4xxOrClosed},
       {"SQL in the bearer key", get(kApi + "orders", "Authorization: Bearer ' OR 1=1 --\r\n"), 401},
       {"cancel without a key",
-       "POST " + kApi + "cancel_order HTTP/1.1\r\nContent-Length: " +
+       "POST " + kApi + "cancel_order HTTP/1.1\r\nHost: t\r\nContent-Length: " +
            std::to_string(cancel_of(open_id).size()) + "\r\n\r\n" + cancel_of(open_id),
        401},
   };
@@ -123,7 +123,7 @@ std::vector<Row> framing_rows(const std::string& open_id) {
       {"negative Content-Length", framed("Content-Length: -1\r\n", body), kAny4xx},
       {"non-numeric Content-Length", framed("Content-Length: abc\r\n", body), 400},
       {"Content-Length of 20 digits", framed("Content-Length: 99999999999999999999\r\n", body),
-       413},
+       400},
       {"two different Content-Lengths",
        framed("Content-Length: 5\r\nContent-Length: " + len + "\r\n", body), kAny4xx},
       {"Content-Length and chunked together",
@@ -138,14 +138,14 @@ std::vector<Row> framing_rows(const std::string& open_id) {
               chunk(std::string(40000, ' ')) + chunk(std::string(40000, ' ')) + "0\r\n\r\n"),
        413},
       {"chunked body cut short (then silence)",
-       framed("Transfer-Encoding: chunked\r\n", "100\r\n" + body), 400},
+       framed("Transfer-Encoding: chunked\r\n", "100\r\n" + body), 408},
       {"body shorter than its Content-Length (then silence)",
-       framed("Content-Length: " + std::to_string(body.size() + 10) + "\r\n", body), 400},
+       framed("Content-Length: " + std::to_string(body.size() + 10) + "\r\n", body), 408},
       {"body over 64 KiB", post("cancel_order", std::string(70 * 1024, ' ') + body), 413},
       {"Expect: 100-continue for a 1 MiB body",
        framed("Expect: 100-continue\r\nContent-Length: 1048576\r\n", ""), 413},
       {"Transfer-Encoding: gzip, chunked",
-       framed("Transfer-Encoding: gzip, chunked\r\n", chunk(body) + "0\r\n\r\n"), kAny4xx},
+       framed("Transfer-Encoding: gzip, chunked\r\n", chunk(body) + "0\r\n\r\n"), 501},
   };
 }
 

@@ -1,0 +1,685 @@
+#include "edge_server.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace orderstate::server {
+
+using Clock = std::chrono::steady_clock;
+
+// Who may touch a connection's fields. The I/O thread hands a connection to
+// a worker with its request; the worker gives it back, either through the
+// completion list or (fast path) by re-arming it in epoll itself.
+enum Owner : int { kIo, kWorker, kArming };
+
+struct EdgeServer::Conn {
+  enum class Phase { Handshake, Reading, Busy, Writing, Lingering };
+
+  Conn(int fd, SSL* ssl, FramingLimits limits) : fd(fd), ssl(ssl), framer(limits) {}
+
+  const int fd;
+  SSL* const ssl;  // null for plain HTTP
+  std::atomic<int> owner{kIo};
+  Phase phase = Phase::Reading;
+  RequestFramer framer;
+  std::string in;  // received, from in_used on not yet framed
+  std::size_t in_used = 0;
+  std::string out;  // the answer being sent, from out_sent on
+  std::size_t out_sent = 0;
+  bool close_after = false;
+  bool request_started = false;
+  Clock::time_point deadline;
+  unsigned served = 0;
+  std::size_t discarded = 0;  // while lingering
+  std::string peer_ip, local_ip;
+  int peer_port = 0, local_port = 0;
+};
+
+namespace {
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kMaxReadPerEvent = 64 * 1024;  // then other connections get a turn
+constexpr std::size_t kMaxLingerBytes = 64 * 1024;
+constexpr auto kLinger = std::chrono::seconds(1);
+constexpr auto kSweepEvery = std::chrono::milliseconds(100);
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 417:
+      return "Expectation Failed";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
+  }
+}
+
+// An answer the edge writes itself: a JSON error in the adapter's envelope,
+// after which the connection closes. `message` is one of the framer's fixed
+// texts (plain ASCII, nothing to escape).
+std::string edge_answer(int status, std::string_view message) {
+  const std::string body = R"({"status":"error","error":")" + std::string(message) + "\"}";
+  return "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// The request as cpp-httplib will read it: framed by Content-Length alone.
+// cpp-httplib 0.11 percent-decodes header values; '%' is sent as "%25" so
+// that its decoding gives back the bytes the client sent.
+std::string canonical(const FramedRequest& r) {
+  std::string out;
+  out.reserve(r.method.size() + r.target.size() + r.body.size() + 256);
+  out.append(r.method).append(" ").append(r.target).append(" HTTP/1.1\r\n");
+  for (const auto& [name, value] : r.fields) {
+    out.append(name).append(": ");
+    for (const char c : value) {
+      if (c == '%') {
+        out.append("%25");
+      } else {
+        out.push_back(c);
+      }
+    }
+    out.append("\r\n");
+  }
+  if (!r.keep_alive) out.append("Connection: close\r\n");
+  out.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n\r\n");
+  out.append(r.body);
+  return out;
+}
+
+// True when cpp-httplib's answer tells the client the connection ends.
+bool says_close(const std::string& response) {
+  const auto head_end = response.find("\r\n\r\n");
+  const auto at = response.find("\r\nConnection: close\r\n");
+  return at != std::string::npos && at < head_end;
+}
+
+// One request, served from memory into memory.
+class Exchange final : public httplib::Stream {
+ public:
+  Exchange(std::string_view in, std::string& out, const std::string& peer_ip, int peer_port,
+           const std::string& local_ip, int local_port)
+      : in_(in),
+        out_(out),
+        peer_ip_(peer_ip),
+        peer_port_(peer_port),
+        local_ip_(local_ip),
+        local_port_(local_port) {}
+  bool is_readable() const override { return pos_ < in_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, in_.size() - pos_);
+    std::memcpy(ptr, in_.data() + pos_, n);
+    pos_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    out_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = peer_ip_;
+    port = peer_port_;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = local_ip_;
+    port = local_port_;
+  }
+  // httplib 0.11 answers 500 for a socket number >= FD_SETSIZE (it would
+  // select() on it); nothing here is selected on.
+  socket_t socket() const override { return 0; }
+
+ private:
+  std::string_view in_;
+  std::string& out_;
+  std::size_t pos_ = 0;
+  const std::string& peer_ip_;
+  int peer_port_;
+  const std::string& local_ip_;
+  int local_port_;
+};
+
+void address_of(int fd, bool peer, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  auto* sa = reinterpret_cast<sockaddr*>(&addr);
+  if ((peer ? getpeername(fd, sa, &len) : getsockname(fd, sa, &len)) != 0) return;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (addr.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+    port = ntohs(in->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    port = ntohs(in6->sin6_port);
+  }
+  ip = text;
+}
+
+// Bytes received into `buf`: > 0; 0 when none are ready (`want_write`: TLS
+// needs the socket writable first); -1 at EOF or error.
+ssize_t receive(EdgeServer::Conn& c, char* buf, std::size_t size, bool& want_write) {
+  want_write = false;
+  if (c.ssl != nullptr) {
+    const int n = SSL_read(c.ssl, buf, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+    if (n > 0) return n;
+    const int error = SSL_get_error(c.ssl, n);
+    if (error == SSL_ERROR_WANT_READ) return 0;
+    if (error == SSL_ERROR_WANT_WRITE) {
+      want_write = true;
+      return 0;
+    }
+    ERR_clear_error();
+    return -1;
+  }
+  while (true) {
+    const ssize_t n = recv(c.fd, buf, size, 0);
+    if (n > 0) return n;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    return -1;
+  }
+}
+
+// Bytes sent: > 0; 0 when the socket is full; -1 on error.
+ssize_t send_some(EdgeServer::Conn& c, const char* data, std::size_t size) {
+  if (size == 0) return 0;
+  if (c.ssl != nullptr) {
+    const int n = SSL_write(c.ssl, data, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+    if (n > 0) return n;
+    const int error = SSL_get_error(c.ssl, n);
+    if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) return 0;
+    ERR_clear_error();
+    return -1;
+  }
+  while (true) {
+    const ssize_t n = send(c.fd, data, size, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+    return -1;
+  }
+}
+
+}  // namespace
+
+EdgeServer::EdgeServer(RoutedServer& app, EdgeOptions options)
+    : app_(app), options_(std::move(options)) {}
+
+EdgeServer::~EdgeServer() {
+  for (Conn* c : conns_) {
+    if (c->ssl != nullptr) SSL_free(c->ssl);
+    ::close(c->fd);
+    delete c;
+  }
+  for (int fd : {listen_fd_, epoll_fd_, wake_fd_, spare_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int EdgeServer::bind() {
+  // Each connection is a descriptor: take the hard limit, and cap the
+  // connections below it (a few descriptors stay for the database and logs).
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    if (limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+      getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur > 64) {
+      options_.max_connections =
+          std::min<std::size_t>(options_.max_connections, limit.rlim_cur - 64);
+    }
+  }
+  std::string host = options_.host;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(options_.port);
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return -1;
+  for (addrinfo* a = found; a != nullptr && listen_fd_ < 0; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0) {
+      listen_fd_ = fd;
+    } else {
+      ::close(fd);
+    }
+  }
+  freeaddrinfo(found);
+  if (listen_fd_ < 0) return -1;
+  std::string ip;
+  int bound = -1;
+  address_of(listen_fd_, false, ip, bound);
+  return bound;
+}
+
+void EdgeServer::stop() {
+  stopping_ = true;
+  if (wake_fd_ >= 0) {
+    const std::uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+  }
+}
+
+bool EdgeServer::run() {
+  if (listen_fd_ < 0) return false;
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) return false;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = &listen_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  ev.data.ptr = &wake_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.emplace_back([this] { work(); });
+  running_ = true;
+
+  epoll_event events[256];
+  auto last_sweep = Clock::now();
+  Clock::time_point stop_by{};
+  while (true) {
+    const int n = epoll_wait(epoll_fd_, events, 256, 100);
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &listen_fd_) {
+        accept_all();
+      } else if (tag == &wake_fd_) {
+        std::uint64_t count = 0;
+        (void)!read(wake_fd_, &count, sizeof count);
+        take_completions();
+      } else {
+        on_event(*static_cast<Conn*>(tag), events[i].events);
+      }
+    }
+    const auto now = Clock::now();
+    if (now - last_sweep >= kSweepEvery) {
+      sweep();
+      last_sweep = now;
+    }
+    if (stopping_) {
+      if (listen_fd_ >= 0) {
+        ::close(listen_fd_);  // leaves the epoll set with it
+        listen_fd_ = -1;
+        stop_by = now + options_.write_timeout;
+      }
+      // Idle connections go now; requests in flight are answered (with a close) first.
+      std::vector<Conn*> idle;
+      for (Conn* c : conns_) {
+        if (c->owner.load(std::memory_order_acquire) == kIo &&
+            (c->phase != Conn::Phase::Writing || now >= stop_by)) {
+          idle.push_back(c);
+        }
+      }
+      for (Conn* c : idle) close_conn(*c);
+      if (conns_.empty()) break;
+    }
+  }
+  {
+    std::lock_guard lock(jobs_mutex_);
+    workers_stop_ = true;
+  }
+  jobs_ready_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+  running_ = false;
+  return true;
+}
+
+void EdgeServer::accept_all() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if ((errno == EMFILE || errno == ENFILE) && spare_fd_ >= 0) {
+        // Out of descriptors: free the spare one to take the client off the
+        // queue and refuse it, rather than leave it hanging in the backlog.
+        ::close(spare_fd_);
+        fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) refuse_connection(fd);
+        spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) continue;
+      }
+      return;  // EAGAIN: the queue is empty
+    }
+    if (conns_.size() >= options_.max_connections || stopping_) {
+      refuse_connection(fd);
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    SSL* ssl = nullptr;
+    if (options_.tls != nullptr) {
+      ssl = SSL_new(options_.tls);
+      if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) {
+        if (ssl != nullptr) SSL_free(ssl);
+        ::close(fd);
+        continue;
+      }
+      SSL_set_accept_state(ssl);
+      SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
+    auto* c = new Conn(fd, ssl, options_.limits);
+    address_of(fd, true, c->peer_ip, c->peer_port);
+    address_of(fd, false, c->local_ip, c->local_port);
+    // A TLS client has the read timeout to finish its handshake.
+    c->phase = ssl != nullptr ? Conn::Phase::Handshake : Conn::Phase::Reading;
+    c->deadline = Clock::now() + (ssl != nullptr ? options_.read_timeout : options_.idle_timeout);
+    conns_.insert(c);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+    ev.data.ptr = c;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) close_conn(*c);
+  }
+}
+
+void EdgeServer::refuse_connection(int fd) {
+  // Plain HTTP gets a reason; a TLS client cannot read one before its handshake.
+  if (options_.tls == nullptr) {
+    const std::string answer = edge_answer(503, "too many connections");
+    (void)!send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+  }
+  ::close(fd);
+}
+
+void EdgeServer::arm(Conn& c, std::uint32_t events) {
+  epoll_event ev{};
+  ev.events = events | EPOLLRDHUP | EPOLLONESHOT;
+  ev.data.ptr = &c;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) != 0) close_conn(c);
+}
+
+void EdgeServer::on_event(Conn& c, std::uint32_t events) {
+  (void)events;
+  // A worker that is re-arming the connection has finished with it; wait
+  // for the few instructions until it says so.
+  while (c.owner.load(std::memory_order_acquire) != kIo) std::this_thread::yield();
+  switch (c.phase) {
+    case Conn::Phase::Handshake:
+      return handshake(c);
+    case Conn::Phase::Reading:
+      return read_input(c);
+    case Conn::Phase::Writing:
+      return flush(c);
+    case Conn::Phase::Lingering:
+      return linger(c);
+    case Conn::Phase::Busy:
+      return;  // not armed while busy
+  }
+}
+
+void EdgeServer::handshake(Conn& c) {
+  const int r = SSL_do_handshake(c.ssl);
+  if (r == 1) {
+    c.phase = Conn::Phase::Reading;
+    c.deadline = Clock::now() + options_.idle_timeout;
+    return read_input(c);
+  }
+  const int error = SSL_get_error(c.ssl, r);
+  if (error == SSL_ERROR_WANT_READ) return arm(c, EPOLLIN);
+  if (error == SSL_ERROR_WANT_WRITE) return arm(c, EPOLLOUT);
+  ERR_clear_error();
+  close_conn(c);
+}
+
+void EdgeServer::read_input(Conn& c) {
+  char buf[kReadChunk];
+  std::size_t total = 0;
+  bool want_write = false;
+  while (total < kMaxReadPerEvent) {
+    const ssize_t n = receive(c, buf, sizeof buf, want_write);
+    if (n < 0) {
+      // The client is gone (or broke TLS): nothing to answer to.
+      return close_conn(c);
+    }
+    if (n == 0) break;
+    c.in.append(buf, static_cast<std::size_t>(n));
+    total += static_cast<std::size_t>(n);
+    // A short read drained the socket; TLS may still hold decrypted bytes.
+    if (c.ssl == nullptr && static_cast<std::size_t>(n) < sizeof buf) break;
+  }
+  process_input(c);
+  if (want_write && c.phase == Conn::Phase::Reading) arm(c, EPOLLIN | EPOLLOUT);
+}
+
+void EdgeServer::process_input(Conn& c) {
+  while (c.in_used < c.in.size()) {
+    c.in_used += c.framer.feed(c.in.data() + c.in_used, c.in.size() - c.in_used);
+    if (c.framer.state() != RequestFramer::State::Idle && !c.request_started) {
+      c.request_started = true;
+      c.deadline = Clock::now() + options_.read_timeout;
+    }
+    if (c.framer.take_continue()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (send_some(c, kContinue.data(), kContinue.size()) !=
+          static_cast<ssize_t>(kContinue.size())) {
+        return close_conn(c);
+      }
+    }
+    if (c.framer.state() == RequestFramer::State::Refused) {
+      const Refusal refusal = c.framer.refusal();
+      return answer_and_close(c, refusal.status, refusal.message);
+    }
+    if (c.framer.state() == RequestFramer::State::Complete) {
+      FramedRequest request = c.framer.take();
+      ++c.served;
+      if (c.served >= options_.max_requests_per_connection || stopping_) {
+        request.keep_alive = false;
+      }
+      c.in.erase(0, c.in_used);  // what follows is the next request's
+      c.in_used = 0;
+      c.phase = Conn::Phase::Busy;
+      c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
+      {
+        std::lock_guard lock(jobs_mutex_);
+        jobs_.push_back(Job{&c, std::move(request)});
+      }
+      jobs_ready_.notify_one();
+      return;
+    }
+  }
+  c.in.clear();
+  c.in_used = 0;
+  arm(c, EPOLLIN);
+}
+
+void EdgeServer::answer_and_close(Conn& c, int status, std::string_view message) {
+  c.out = edge_answer(status, message);
+  c.out_sent = 0;
+  c.close_after = true;
+  c.phase = Conn::Phase::Writing;
+  c.deadline = Clock::now() + options_.write_timeout;
+  flush(c);
+}
+
+void EdgeServer::flush(Conn& c) {
+  while (c.out_sent < c.out.size()) {
+    const ssize_t n = send_some(c, c.out.data() + c.out_sent, c.out.size() - c.out_sent);
+    if (n < 0) return close_conn(c);
+    if (n == 0) return arm(c, EPOLLOUT);
+    c.out_sent += static_cast<std::size_t>(n);
+  }
+  finish_write(c);
+}
+
+void EdgeServer::finish_write(Conn& c) {
+  c.out.clear();
+  c.out_sent = 0;
+  if (c.close_after) {
+    // Nothing more is read as a request. Half-close, then drain what the
+    // client already sent for a moment: closing with unread bytes would
+    // reset the connection and could destroy the answer in flight.
+    if (c.ssl != nullptr) {
+      SSL_shutdown(c.ssl);
+      ERR_clear_error();
+    }
+    shutdown(c.fd, SHUT_WR);
+    c.phase = Conn::Phase::Lingering;
+    c.deadline = Clock::now() + kLinger;
+    c.in.clear();
+    c.in_used = 0;
+    return linger(c);
+  }
+  c.phase = Conn::Phase::Reading;
+  c.request_started = false;
+  c.deadline = Clock::now() + options_.idle_timeout;
+  process_input(c);  // a pipelined request may be waiting
+}
+
+void EdgeServer::linger(Conn& c) {
+  char buf[4096];
+  while (true) {
+    const ssize_t n = recv(c.fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      c.discarded += static_cast<std::size_t>(n);
+      if (c.discarded > kMaxLingerBytes) return close_conn(c);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return arm(c, EPOLLIN);
+    return close_conn(c);  // EOF or error
+  }
+}
+
+void EdgeServer::close_conn(Conn& c) {
+  if (c.ssl != nullptr) SSL_free(c.ssl);
+  ::close(c.fd);  // also leaves the epoll set
+  conns_.erase(&c);
+  delete &c;
+}
+
+void EdgeServer::sweep() {
+  const auto now = Clock::now();
+  std::vector<Conn*> expired;
+  for (Conn* c : conns_) {
+    if (c->owner.load(std::memory_order_acquire) == kIo && c->phase != Conn::Phase::Busy &&
+        now >= c->deadline) {
+      expired.push_back(c);
+    }
+  }
+  for (Conn* c : expired) {
+    if (c->phase == Conn::Phase::Reading && c->request_started) {
+      answer_and_close(*c, 408, "request timeout");  // too slow: told, then closed
+    } else {
+      close_conn(*c);  // idle, or not reading what we send
+    }
+  }
+}
+
+void EdgeServer::take_completions() {
+  std::vector<Conn*> done;
+  {
+    std::lock_guard lock(done_mutex_);
+    done.swap(done_);
+  }
+  for (Conn* c : done) {
+    c->owner.store(kIo, std::memory_order_relaxed);
+    c->phase = Conn::Phase::Writing;
+    c->deadline = Clock::now() + options_.write_timeout;
+    flush(*c);
+  }
+}
+
+void EdgeServer::work() {
+  while (true) {
+    Job job;
+    {
+      std::unique_lock lock(jobs_mutex_);
+      jobs_ready_.wait(lock, [this] { return workers_stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    if (serve(job)) continue;
+    bool was_empty;
+    {
+      std::lock_guard lock(done_mutex_);
+      was_empty = done_.empty();
+      done_.push_back(job.conn);
+    }
+    if (was_empty) {
+      const std::uint64_t one = 1;
+      (void)!write(wake_fd_, &one, sizeof one);
+    }
+  }
+}
+
+bool EdgeServer::serve(Job& job) {
+  Conn& c = *job.conn;
+  const std::string request = canonical(job.request);
+  std::string response;
+  Exchange exchange(request, response, c.peer_ip, c.peer_port, c.local_ip, c.local_port);
+  app_.answer(exchange, !job.request.keep_alive);
+  c.close_after = !job.request.keep_alive || says_close(response);
+  c.out = std::move(response);
+  c.out_sent = 0;
+  // Send from here: most answers fit the socket buffer at once.
+  while (c.out_sent < c.out.size()) {
+    const ssize_t n = send_some(c, c.out.data() + c.out_sent, c.out.size() - c.out_sent);
+    if (n <= 0) break;
+    c.out_sent += static_cast<std::size_t>(n);
+  }
+  if (c.out_sent < c.out.size() || c.close_after || !c.in.empty() || stopping_) return false;
+  // Fast path: all sent, nothing pipelined; wait for the next request.
+  c.out.clear();
+  c.out_sent = 0;
+  c.phase = Conn::Phase::Reading;
+  c.request_started = false;
+  c.deadline = Clock::now() + options_.idle_timeout;
+  c.owner.store(kArming, std::memory_order_release);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+  ev.data.ptr = &c;
+  const bool armed = epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev) == 0;
+  if (!armed) {
+    c.owner.store(kWorker, std::memory_order_relaxed);
+    c.close_after = true;  // let the I/O thread close it
+    return false;
+  }
+  c.owner.store(kIo, std::memory_order_release);
+  return true;
+}
+
+}  // namespace orderstate::server

@@ -1,0 +1,135 @@
+// EdgeServer: orderstate-server's connection layer, in front of the routes
+// that the adapter mounts on an httplib::Server.
+//
+// Why not cpp-httplib's own loop: 0.11 pins a pool thread to every open
+// connection (idle kept-alive ones and clients still trickling their request
+// included), so 64 slow clients starve a 32-thread server; and its lenient
+// parser reads some byte streams differently than a proxy in front would
+// (request smuggling). Here one I/O thread (epoll) owns every socket: it reads
+// and frames requests with RequestFramer (strict RFC 9112), and only a
+// complete, well-formed request reaches a worker thread. The worker hands
+// cpp-httplib a canonical copy of it (one Host, Content-Length framing, no
+// Range, header values passed through byte for byte) and sends the answer.
+//
+// Guarantees:
+// - A connection holds a worker only while its request runs; waiting costs a
+//   socket and a few hundred bytes.
+// - Each request must arrive whole within `read_timeout` of its first byte
+//   (else 408 and close); a kept-alive connection may idle `idle_timeout`.
+// - At most `max_connections` are open; one more gets a 503 JSON answer and a
+//   close at once.
+// - Every answer the edge writes itself is a JSON error with
+//   `Connection: close`, after which the connection reads nothing more.
+// Thread-safety: run() on one thread; stop() from any thread (signal-safe it
+// is not: call it from a thread that took the signal with sigwait).
+#pragma once
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "request_framer.hpp"
+
+namespace orderstate::server {
+
+// The httplib::Server the routes are mounted on. Only its routing and
+// handlers are used: the edge owns the sockets.
+class RoutedServer final : public httplib::Server {
+ public:
+  // Runs one request read from `stream` through httplib's routing and writes
+  // the answer to it (with Connection: close when `close`).
+  void answer(httplib::Stream& stream, bool close) {
+    bool closed = false;
+    process_request(stream, close, closed, nullptr);
+  }
+};
+
+struct EdgeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;   // 0: any free port
+  int threads = 32;  // workers running requests (the database waits are theirs)
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds read_timeout{5000};
+  std::chrono::milliseconds idle_timeout{5000};
+  std::chrono::milliseconds write_timeout{5000};
+  unsigned max_requests_per_connection = 1000;
+  FramingLimits limits;
+  SSL_CTX* tls = nullptr;  // HTTPS when set; not owned, must outlive run()
+};
+
+class EdgeServer {
+ public:
+  EdgeServer(RoutedServer& app, EdgeOptions options);
+  ~EdgeServer();
+  EdgeServer(const EdgeServer&) = delete;
+  EdgeServer& operator=(const EdgeServer&) = delete;
+
+  // Listens on the options' host and port with a backlog of SOMAXCONN; the
+  // port (chosen by the OS for port 0), or -1.
+  int bind();
+  // Serves until stop(); answers in-flight requests before it returns.
+  // False when bind() was not called or the loop could not start.
+  bool run();
+  void stop();
+  bool is_running() const { return running_; }
+  // The connection cap in force: the option, lowered to fit RLIMIT_NOFILE.
+  std::size_t max_connections() const { return options_.max_connections; }
+
+  struct Conn;
+
+ private:
+  struct Job {
+    Conn* conn;
+    FramedRequest request;
+  };
+
+  void accept_all();
+  void refuse_connection(int fd);
+  void on_event(Conn& c, std::uint32_t events);
+  void handshake(Conn& c);
+  void read_input(Conn& c);
+  void process_input(Conn& c);
+  void flush(Conn& c);
+  void linger(Conn& c);
+  void finish_write(Conn& c);
+  void answer_and_close(Conn& c, int status, std::string_view message);
+  void arm(Conn& c, std::uint32_t events);
+  void close_conn(Conn& c);
+  void sweep();
+  void take_completions();
+  void work();
+  // Worker side: answers the job and sends what it can; true when the
+  // connection went straight back to reading (the I/O thread is not told).
+  bool serve(Job& job);
+
+  RoutedServer& app_;
+  EdgeOptions options_;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  int spare_fd_ = -1;  // closed to accept (and refuse) a client at EMFILE
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_{false};
+  std::unordered_set<Conn*> conns_;  // I/O thread only
+
+  std::mutex jobs_mutex_;
+  std::condition_variable jobs_ready_;
+  std::deque<Job> jobs_;
+  bool workers_stop_ = false;
+  std::vector<std::thread> workers_;
+
+  std::mutex done_mutex_;
+  std::vector<Conn*> done_;  // handed back to the I/O thread
+};
+
+}  // namespace orderstate::server
