@@ -242,8 +242,16 @@ bool RequestFramer::check_headers() {
     }
     if (iequals(name, "Transfer-Encoding")) {
       ++transfer_encodings;
-      // We decode chunked only (RFC 9112 §6.1: anything else is 501).
-      if (!iequals(value, "chunked")) return bad(501, "transfer coding not supported");
+      std::string_view last;
+      int codings = 0;
+      for_each_element(value, [&](std::string_view coding) {
+        last = coding;
+        ++codings;
+      });
+      // §6.3: chunked not last leaves the length unknown (400); a coding
+      // before it is one we do not decode (§6.1: 501).
+      if (!iequals(last, "chunked")) return bad();
+      if (codings > 1) return bad(501, "transfer coding not supported");
     }
     if (iequals(name, "Content-Encoding") && !iequals(value, "identity")) {
       // The API takes identity JSON: refuse before a body byte is inflated.
