@@ -1,9 +1,10 @@
 // The PostgreSQL backend's own guarantees: what the [orders] contract tests
 // (run against it by tests/run-with-pg.sh) cannot show on one connection.
-// Every case needs a server: without ORDERSTATE_TEST_PG_URI each one passes
-// with a note instead.
+// Every case needs a server: without ORDERSTATE_TEST_PG_URI each one is
+// skipped (tests/skip.hpp: ctest reports it as Skipped, not Passed).
 #include <catch2/catch.hpp>
 
+#include "../skip.hpp"
 #include "fixtures.hpp"
 
 #if ORDERSTATE_TEST_WITH_POSTGRES
@@ -29,10 +30,11 @@ using orderstate::testing::limit_buy;
 using orderstate::testing::open_or_die;
 using orderstate::testing::TempPgSchema;
 
-#define REQUIRE_PG_SERVER()                                                              \
-  if (!testing::pg_test_uri()) {                                                         \
-    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)"); \
-    return;                                                                              \
+#define REQUIRE_PG_SERVER()                                                   \
+  if (!testing::pg_test_uri()) {                                              \
+    ORDERSTATE_SKIP(                                                          \
+        "ORDERSTATE_TEST_PG_URI is unset: no PostgreSQL server (run it with " \
+        "tests/run-with-pg.sh)");                                             \
   }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -401,8 +403,8 @@ TEST_CASE("the PostgreSQL repository recovers by itself when the server comes ba
   const char* dir = std::getenv("ORDERSTATE_TEST_PG_DIR");
   const char* cluster = std::getenv("ORDERSTATE_TEST_PG_CLUSTER");
   if (!dir || !cluster) {
-    WARN("not a throwaway cluster (run it with tests/run-with-pg.sh): restart test skipped");
-    return;
+    ORDERSTATE_SKIP(
+        "not a throwaway cluster that may be restarted (run it with tests/run-with-pg.sh)");
   }
   auto run = [&](const char* what) {
     const std::string command =
@@ -447,7 +449,7 @@ TEST_CASE("the PostgreSQL repository recovers by itself when the server comes ba
 #else
 
 TEST_CASE("the PostgreSQL backend is not built", "[postgres]") {
-  WARN("built with ORDERSTATE_WITH_POSTGRES=OFF: PostgreSQL tests skipped");
+  ORDERSTATE_SKIP("built with ORDERSTATE_WITH_POSTGRES=OFF: no PostgreSQL tests");
 }
 
 #endif
