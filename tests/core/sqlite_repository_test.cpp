@@ -196,6 +196,63 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
         format_id(IdKind::Order, testing::kT0, static_cast<std::int64_t>(ok.load())));
 }
 
+// A unit may throw anything, not only a std::exception: it must fail alone,
+// with a Storage error, and never leave the writer busy (later writes would
+// wait for ever) nor kill the writer thread that serves every caller.
+TEST_CASE("a unit that throws an int fails alone with a Storage error and the writer carries on",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  Service s({db.path(), 5000, Durability::Normal});
+  const std::string kThrew = "unit of work threw a non-standard exception";
+
+  // Alone, on the caller's thread, after writing: the error, and nothing kept.
+  auto thrown = s.repo->write([](WriteTx& tx) -> Result<void> {
+    if (auto inserted = testing::insert_next_order(tx); !inserted) return inserted;
+    throw 42;
+  });
+  REQUIRE_FALSE(thrown.ok());
+  CHECK(thrown.code() == Errc::Storage);
+  CHECK(thrown.error().message == kThrew);
+  auto placed = s.orders.place("acct", limit_buy());
+  REQUIRE(placed.ok());
+  CHECK(placed->order.order_id == "ord-20260303120000-1");  // the thrower's sequence went too
+
+  // Batched on the writer thread: every third unit throws after its insert.
+  constexpr int kThreads = 8, kEach = 30, kThrowers = 80;  // 10 of each thread's 30
+  std::atomic<int> ok{0}, threw{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const bool throws = (t + i) % 3 == 0;
+        auto r = s.repo->write([&](WriteTx& tx) -> Result<void> {
+          if (auto inserted = testing::insert_next_order(tx); !inserted) return inserted;
+          if (throws) throw 42;
+          return Ok{};
+        });
+        if (r.ok()) {
+          ++ok;
+        } else if (r.code() == Errc::Storage && r.error().message == kThrew) {
+          ++threw;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(other == 0);
+  CHECK(threw == kThrowers);
+  CHECK(ok == kThreads * kEach - kThrowers);
+  auto orders = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1000, {}});
+  REQUIRE(orders.ok());
+  REQUIRE(orders->orders.size() == 1 + kThreads * kEach - kThrowers);
+  // Only the committed units took a sequence: the ids are dense.
+  CHECK(orders->orders.front().order_id ==
+        format_id(IdKind::Order, testing::kT0, 1 + kThreads * kEach - kThrowers));
+  CHECK(s.orders.cancel("acct", placed->order.order_id).ok());
+}
+
 TEST_CASE("a lone write runs on its caller's thread, writes queued behind one on the writer's",
           "[sqlite][concurrency]") {
   TempDb db;
