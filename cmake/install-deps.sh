@@ -10,6 +10,7 @@ packages=(
   rapidjson-dev catch2
   libpqxx-dev libpq-dev postgresql-15
   curl openssl
+  clang-format
 )
 # Extra groups, asked for by name: `install-deps.sh sanitize bench`.
 for extra in "$@"; do

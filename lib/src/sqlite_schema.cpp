@@ -9,7 +9,7 @@
 namespace orderstate::sqlite {
 namespace {
 
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     // 1: orders, positions, the event journal and the ID counter. Every lookup
     // a request makes has an index; symbols compare case-insensitively.
     R"sql(
@@ -70,6 +70,38 @@ CREATE TABLE order_events (
   reason      TEXT NOT NULL
 );
 CREATE INDEX order_events_by_order ON order_events (order_seq, id);
+)sql",
+    // 2: positions.side gets the CHECK that orders.side and PostgreSQL's
+    // positions.side have had from the start (tests/core/schema_parity_test.cpp
+    // compares the two schemas). SQLite cannot add a constraint to a table:
+    // the table is rebuilt, its rows copied with their seq, and its indexes
+    // created again. A row whose side is neither BUY nor SELL makes the
+    // migration fail and roll back: the file stays at version 1.
+    R"sql(
+CREATE TABLE positions_v2 (
+  seq         INTEGER PRIMARY KEY,
+  position_id TEXT NOT NULL,
+  order_id    TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  exchange    TEXT NOT NULL,
+  symbol      TEXT NOT NULL COLLATE NOCASE,
+  side        TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  size        TEXT NOT NULL,
+  entry_price TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('OPEN', 'CLOSED', 'LIQUIDATED')),
+  opened_at   TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+INSERT INTO positions_v2 (seq, position_id, order_id, account_id, exchange, symbol, side, size,
+                          entry_price, status, opened_at, updated_at)
+  SELECT seq, position_id, order_id, account_id, exchange, symbol, side, size,
+         entry_price, status, opened_at, updated_at
+  FROM positions;
+DROP TABLE positions;
+ALTER TABLE positions_v2 RENAME TO positions;
+CREATE INDEX positions_by_account ON positions (account_id, seq);
+CREATE INDEX positions_by_status ON positions (account_id, status, seq);
+CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
 )sql",
 };
 

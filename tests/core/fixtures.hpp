@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "orderstate/ids.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
 #if ORDERSTATE_TEST_WITH_POSTGRES
@@ -125,6 +126,32 @@ struct Service {
 
 inline PlaceRequest limit_buy(std::string amount = "0.01", std::string price = "50000.00") {
   return {"binance", "BTC/USDT", "BUY", "LIMIT", std::move(amount), std::move(price), {}};
+}
+
+// A unit's typical writes, for tests of the write path: takes the next
+// sequence and inserts an order and its position under it. The order's id,
+// when the insert succeeded, goes to `inserted_id`.
+inline Result<void> insert_next_order(WriteTx& tx, std::string* inserted_id = nullptr) {
+  auto seq = tx.next_sequence();
+  if (!seq.ok()) return seq.error();
+  OrderRecord o{format_id(IdKind::Order, kT0, *seq),
+                format_id(IdKind::Position, kT0, *seq),
+                "acct",
+                std::nullopt,
+                "x",
+                "S",
+                Side::Buy,
+                OrderType::Market,
+                "1",
+                "0",
+                OrderStatus::Open,
+                "t",
+                "t"};
+  PositionRecord p{o.position_id, o.order_id,           "acct", "x", "S", Side::Buy, "1",
+                   "0",           PositionStatus::Open, "t",    "t"};
+  if (auto inserted = tx.insert(o, p); !inserted) return inserted;
+  if (inserted_id) *inserted_id = o.order_id;
+  return Ok{};
 }
 
 // A database file in a fresh temp directory, removed with its WAL files.

@@ -43,7 +43,7 @@ TEST_CASE("a database with a newer schema is refused with a clear error", "[sqli
   REQUIRE_FALSE(repo.ok());
   CHECK(repo.code() == Errc::Storage);
   CHECK(repo.error().message ==
-        "database schema version 99 is newer than this orderstate supports (1)");
+        "database schema version 99 is newer than this orderstate supports (2)");
 }
 
 TEST_CASE("the schema version is recorded and reopening does not migrate again", "[sqlite]") {
@@ -54,6 +54,123 @@ TEST_CASE("the schema version is recorded and reopening does not migrate again",
   CHECK(raw.execAndGet("PRAGMA user_version").getInt() == SqliteRepository::schema_version());
   CHECK(raw.execAndGet("PRAGMA journal_mode").getString() == "wal");
   CHECK(raw.execAndGet("SELECT value FROM id_sequence").getInt() == 0);
+}
+
+namespace {
+
+// Turns a current database back into what schema version 1 wrote: positions
+// without the CHECK on side (added by version 2), and user_version 1.
+void downgrade_to_v1(const std::string& path) {
+  SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+  raw.exec(R"sql(
+BEGIN IMMEDIATE;
+ALTER TABLE positions RENAME TO positions_v2;
+CREATE TABLE positions (
+  seq         INTEGER PRIMARY KEY,
+  position_id TEXT NOT NULL,
+  order_id    TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  exchange    TEXT NOT NULL,
+  symbol      TEXT NOT NULL COLLATE NOCASE,
+  side        TEXT NOT NULL,
+  size        TEXT NOT NULL,
+  entry_price TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('OPEN', 'CLOSED', 'LIQUIDATED')),
+  opened_at   TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+INSERT INTO positions SELECT * FROM positions_v2;
+DROP TABLE positions_v2;
+CREATE INDEX positions_by_account ON positions (account_id, seq);
+CREATE INDEX positions_by_status ON positions (account_id, status, seq);
+CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
+PRAGMA user_version = 1;
+COMMIT;
+)sql");
+}
+
+// A position row with `side`, straight into the file (as a version 1 database allowed).
+void insert_raw_position(SQLite::Database& raw, const std::string& side) {
+  raw.exec(
+      "INSERT INTO positions (seq, position_id, order_id, account_id, exchange, symbol, side, "
+      "size, entry_price, status, opened_at, updated_at) VALUES (1000, 'pos-x', 'ord-x', 'acct', "
+      "'x', 'S', '" +
+      side + "', '1', '0', 'OPEN', 't', 't')");
+}
+
+std::vector<std::string> index_names(SQLite::Database& raw, const std::string& table) {
+  std::vector<std::string> names;
+  SQLite::Statement q(raw, "SELECT name FROM pragma_index_list(?) ORDER BY name");
+  q.bind(1, table);
+  while (q.executeStep()) names.push_back(q.getColumn(0).getString());
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows and indexes kept",
+          "[sqlite][schema]") {
+  TempDb db;
+  Placed buy, sell;
+  {
+    Service s({db.path()});
+    buy = s.orders.place("acct", limit_buy()).value();
+    PlaceRequest r = limit_buy("0.5", "60000");
+    r.side = "SELL";
+    sell = s.orders.place("acct", r).value();
+    REQUIRE(s.orders.cancel("acct", sell.order.order_id).ok());
+    sell.position = s.orders.get_position("acct", sell.position.position_id).value();
+  }
+  downgrade_to_v1(db.path());
+  {
+    SQLite::Database raw(db.path());
+    REQUIRE(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+    REQUIRE(raw.execAndGet("SELECT count(*) FROM positions").getInt() == 2);
+  }
+
+  Service s({db.path()});
+  {
+    SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(index_names(raw, "positions") == std::vector<std::string>{"positions_by_account",
+                                                                    "positions_by_status",
+                                                                    "positions_by_status_symbol"});
+    try {
+      insert_raw_position(raw, "HOLD");
+      FAIL("a position with side HOLD was stored");
+    } catch (const SQLite::Exception& e) {
+      CHECK(e.getExtendedErrorCode() == SQLITE_CONSTRAINT_CHECK);
+    }
+  }
+  CHECK(s.orders.get_position("acct", buy.position.position_id).value() == buy.position);
+  CHECK(s.orders.get_position("acct", sell.position.position_id).value() == sell.position);
+  CHECK(sell.position.status == PositionStatus::Closed);
+  CHECK(s.orders.list_positions("acct", PositionStatus::Open)->size() == 1);
+  REQUIRE(s.orders.cancel("acct", buy.order.order_id).ok());
+  CHECK(s.orders.get_position("acct", buy.position.position_id)->status == PositionStatus::Closed);
+  auto next = s.orders.place("acct", limit_buy());
+  REQUIRE(next.ok());
+  CHECK(next->position.position_id == "pos-20260303120000-3");
+}
+
+TEST_CASE("a version 1 database with a position side v2 refuses stays at version 1, unharmed",
+          "[sqlite][schema]") {
+  TempDb db;
+  { Service s({db.path()}); }
+  downgrade_to_v1(db.path());
+  {
+    SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
+    insert_raw_position(raw, "HOLD");
+  }
+  auto repo = SqliteRepository::open({db.path()});
+  REQUIRE_FALSE(repo.ok());
+  CHECK(repo.code() == Errc::Storage);
+  CHECK(repo.error().message == "sqlite: CHECK constraint failed: side IN ('BUY', 'SELL')");
+  SQLite::Database raw(db.path());
+  CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 1);
+  CHECK(raw.execAndGet("SELECT side FROM positions WHERE seq = 1000").getString() == "HOLD");
+  CHECK(raw.execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'positions_v2'").getInt() ==
+        0);
 }
 
 TEST_CASE("8 threads cancelling each of 500 orders yield exactly one success per order",
@@ -194,6 +311,63 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
   // Sequences consumed by failed units were rolled back: the ids are dense.
   CHECK(orders->orders.front().order_id ==
         format_id(IdKind::Order, testing::kT0, static_cast<std::int64_t>(ok.load())));
+}
+
+// A unit may throw anything, not only a std::exception: it must fail alone,
+// with a Storage error, and never leave the writer busy (later writes would
+// wait for ever) nor kill the writer thread that serves every caller.
+TEST_CASE("a unit that throws an int fails alone with a Storage error and the writer carries on",
+          "[sqlite][concurrency]") {
+  TempDb db;
+  Service s({db.path(), 5000, Durability::Normal});
+  const std::string kThrew = "unit of work threw a non-standard exception";
+
+  // Alone, on the caller's thread, after writing: the error, and nothing kept.
+  auto thrown = s.repo->write([](WriteTx& tx) -> Result<void> {
+    if (auto inserted = testing::insert_next_order(tx); !inserted) return inserted;
+    throw 42;
+  });
+  REQUIRE_FALSE(thrown.ok());
+  CHECK(thrown.code() == Errc::Storage);
+  CHECK(thrown.error().message == kThrew);
+  auto placed = s.orders.place("acct", limit_buy());
+  REQUIRE(placed.ok());
+  CHECK(placed->order.order_id == "ord-20260303120000-1");  // the thrower's sequence went too
+
+  // Batched on the writer thread: every third unit throws after its insert.
+  constexpr int kThreads = 8, kEach = 30, kThrowers = 80;  // 10 of each thread's 30
+  std::atomic<int> ok{0}, threw{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const bool throws = (t + i) % 3 == 0;
+        auto r = s.repo->write([&](WriteTx& tx) -> Result<void> {
+          if (auto inserted = testing::insert_next_order(tx); !inserted) return inserted;
+          if (throws) throw 42;
+          return Ok{};
+        });
+        if (r.ok()) {
+          ++ok;
+        } else if (r.code() == Errc::Storage && r.error().message == kThrew) {
+          ++threw;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(other == 0);
+  CHECK(threw == kThrowers);
+  CHECK(ok == kThreads * kEach - kThrowers);
+  auto orders = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1000, {}});
+  REQUIRE(orders.ok());
+  REQUIRE(orders->orders.size() == 1 + kThreads * kEach - kThrowers);
+  // Only the committed units took a sequence: the ids are dense.
+  CHECK(orders->orders.front().order_id ==
+        format_id(IdKind::Order, testing::kT0, 1 + kThreads * kEach - kThrowers));
+  CHECK(s.orders.cancel("acct", placed->order.order_id).ok());
 }
 
 TEST_CASE("a lone write runs on its caller's thread, writes queued behind one on the writer's",

@@ -4,8 +4,8 @@
 // loses no acknowledged cancel, doubles none, and both serve again after.
 //
 // Needs a throwaway cluster: run through tests/run-with-pg.sh (ctest's
-// system_tests_postgres does). Without ORDERSTATE_TEST_PG_URI each case
-// passes with a note. Each case works in a database of its own.
+// system_tests_postgres does). Without ORDERSTATE_TEST_PG_URI each case is
+// skipped (tests/skip.hpp). Each case works in a database of its own.
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../pg_uri.hpp"
+#include "../skip.hpp"
 #include "api.hpp"
 #include "race.hpp"
 
@@ -92,11 +93,12 @@ int cluster(const char* action) {
 
 }  // namespace
 
-#define REQUIRE_PG_URI()                                                                 \
-  const char* pg_uri = env("ORDERSTATE_TEST_PG_URI");                                    \
-  if (pg_uri == nullptr) {                                                               \
-    WARN("ORDERSTATE_TEST_PG_URI is unset: skipped (run it with tests/run-with-pg.sh)"); \
-    return;                                                                              \
+#define REQUIRE_PG_URI()                                              \
+  const char* pg_uri = env("ORDERSTATE_TEST_PG_URI");                 \
+  if (pg_uri == nullptr) {                                            \
+    ORDERSTATE_SKIP(                                                  \
+        "ORDERSTATE_TEST_PG_URI is unset: no PostgreSQL server (run " \
+        "it with tests/run-with-pg.sh)");                             \
   }
 
 TEST_CASE("racing cancels through two servers on one PostgreSQL cancel each order exactly once",
@@ -124,8 +126,8 @@ TEST_CASE(
     "[system][postgres]") {
   REQUIRE_PG_URI();
   if (env("ORDERSTATE_TEST_PG_DIR") == nullptr || env("ORDERSTATE_TEST_PG_CLUSTER") == nullptr) {
-    WARN("not a throwaway cluster (run it with tests/run-with-pg.sh): skipped");
-    return;
+    ORDERSTATE_SKIP(
+        "not a throwaway cluster that may be restarted (run it with tests/run-with-pg.sh)");
   }
   constexpr int kOrders = 600, kPerServer = 8, kKillAfter = 100;
   TempDir dir;

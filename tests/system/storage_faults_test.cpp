@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "../skip.hpp"
 #include "api.hpp"
 
 using namespace orderstate::system_test;
@@ -131,11 +132,11 @@ TEST_CASE("a server refuses to start on a read-only database, exit code 1, the f
     ServerProcess refused(options);
     const int exit_code = refused.wait_exit(std::chrono::seconds(10));
     if (exit_code == kNobodyCannotDrop || exit_code == kNobodyCannotExec) {
-      WARN("skipped: cannot run the server as nobody ("
-           << (exit_code == kNobodyCannotDrop ? "setuid to 65534 refused"
-                                              : "the build tree is not reachable by nobody")
-           << "), and root would ignore the file permissions this case relies on");
-      return;
+      ORDERSTATE_SKIP("cannot run the server as nobody ("
+                      << (exit_code == kNobodyCannotDrop
+                              ? "setuid to 65534 refused"
+                              : "the build tree is not reachable by nobody")
+                      << "), and root would ignore the file permissions this case relies on");
     }
     const std::string log = read_text(options.log);
     INFO("server stderr: " << log);
@@ -160,11 +161,9 @@ TEST_CASE(
   TempDir dir;
   TmpfsMount small(dir.path() / "small", "2m");
   if (!small.ok()) {
-    WARN("skipped: cannot mount a 2 MiB tmpfs ("
-         << small.error()
-         << "); the file size limit "
-            "case below covers failing writes without root");
-    return;
+    ORDERSTATE_SKIP("cannot mount a 2 MiB tmpfs ("
+                    << small.error()
+                    << "); the file size limit case below covers failing writes without root");
   }
   ServerProcess server({dir.path() / "small" / "orders.db", dir.path() / "stderr.log", {}});
   REQUIRE(server.port() > 0);

@@ -73,7 +73,9 @@ class Repository {
   // backend may run a unit more than once before write() returns (after a
   // deadlock or serialization failure against another server, or to undo a
   // batch-mate's failed unit): a unit must set its outputs, not accumulate
-  // into them.
+  // into them. A unit that throws, whatever it throws, fails as if it had
+  // returned a Storage error: its work is undone, the exception does not
+  // leave write(), and the other units and later writes are unaffected.
   using Work = std::function<Result<void>(WriteTx&)>;
 
   virtual ~Repository() = default;

@@ -103,6 +103,8 @@ Result<void> run_unit(const Repository::Work& work, PgTx& tx) {
     result = work(tx);
   } catch (const std::exception& e) {
     result = storage_error(std::string("unit of work threw: ") + e.what());
+  } catch (...) {  // nothing may escape: the leader would stay marked busy, every write wait
+    result = storage_error("unit of work threw a non-standard exception");
   }
   // A unit that carried on after a failed statement cannot keep its work.
   if (result.ok() && tx.poison()) return *tx.poison();
