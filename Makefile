@@ -45,8 +45,8 @@ fuzz: deps
 	cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DORDERSTATE_FUZZ=ON -DORDERSTATE_BUILD_TESTS=OFF -DORDERSTATE_BUILD_EXAMPLES=OFF \
 	  -DORDERSTATE_WITH_POSTGRES=OFF
-	cmake --build build-fuzz -j $(JOBS) --target decimal_fuzz ids_fuzz request_fuzz
-	@for t in decimal ids request; do \
+	cmake --build build-fuzz -j $(JOBS) --target decimal_fuzz ids_fuzz request_fuzz framer_fuzz
+	@for t in decimal ids request framer; do \
 	  mkdir -p build-fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus/$$t/ ; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/tests/fuzz/ubsan.supp \
@@ -59,7 +59,7 @@ fuzz: deps
 bench: deps
 	@bash cmake/install-deps.sh bench
 	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DORDERSTATE_WITH_POSTGRES=ON
-	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench
+	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench edge_bench
 	bash tests/bench/run.sh build-bench $(BUILD)/bench
 	bash tests/bench/pg_run.sh build-bench $(BUILD)/bench
 

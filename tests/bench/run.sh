@@ -63,6 +63,14 @@ read -r rps p50 p99 p999 st < <(load "$port" 1)
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 row "server peak RSS, ${BENCH_BIG_ORDERS:-1000000} orders + cancel load" "$((rss / 1024))" "MiB" \
   "VmHWM (target < 64); cancel $rps req/s, p99 $p99 ms"
+# Issue 13: fresh clients while 1,000 idle kept-alive and 200 slow-loris
+# connections are open (default flags: 32 threads).
+read -r h50 h99 c50 c99 max probes failures idle_open slow_open < \
+  <("$bin/edge_bench" "$port" benchkey 900000 1000 200 3)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+row "fresh client p99 with 1000 idle + 200 slow-loris open" "$(awk -v a="$h99" -v b="$c99" 'BEGIN{print (a > b ? a : b)}')" "ms" \
+  "healthz p50 $h50 / p99 $h99, cancel p50 $c50 / p99 $c99, max $max ms, $probes probes, $failures failed, $idle_open idle + $slow_open slow open (target < 50 ms, 0 failed)"
+row "server peak RSS with those 1200 connections" "$((rss / 1024))" "MiB" "VmHWM (target < 128)"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # Instructions per request, counted by callgrind: steady on a noisy machine,
