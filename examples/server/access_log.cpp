@@ -66,4 +66,15 @@ void log_requests(httplib::Server& server, LogFormat format) {
   });
 }
 
+void log_refusal(LogFormat format, int status, const std::string& peer_ip) {
+  httplib::Request req;
+  req.method = "-";
+  req.path = "-";
+  req.remote_addr = peer_ip;
+  httplib::Response res;
+  res.status = status;
+  const std::string line = access_log_line(format, req, res, -1, SystemClock().now()) + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
 }  // namespace orderstate::server

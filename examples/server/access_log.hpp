@@ -16,6 +16,10 @@ namespace orderstate::server {
 
 void log_requests(httplib::Server& server, LogFormat format);
 
+// Logs an answer the connection layer gave without routing (a refused
+// request): method and path "-", duration -1.
+void log_refusal(LogFormat format, int status, const std::string& peer_ip);
+
 // One access log line, without the newline. `duration_us` is -1 when the
 // request failed before routing; `unix_seconds` stamps the JSON form.
 std::string access_log_line(LogFormat format, const httplib::Request& req,

@@ -417,6 +417,12 @@ void EdgeServer::accept_all() {
 
 void EdgeServer::refuse_connection(int fd) {
   // Plain HTTP gets a reason; a TLS client cannot read one before its handshake.
+  if (options_.on_refusal) {
+    std::string ip;
+    int port = 0;
+    address_of(fd, true, ip, port);
+    options_.on_refusal(503, ip);
+  }
   if (options_.tls == nullptr) {
     const std::string answer = edge_answer(503, "too many connections");
     (void)!send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
@@ -526,6 +532,7 @@ void EdgeServer::process_input(Conn& c) {
 }
 
 void EdgeServer::answer_and_close(Conn& c, int status, std::string_view message) {
+  if (options_.on_refusal) options_.on_refusal(status, c.peer_ip);
   c.out = edge_answer(status, message);
   c.out_sent = 0;
   c.close_after = true;

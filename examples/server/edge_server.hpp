@@ -32,6 +32,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -65,6 +66,11 @@ struct EdgeOptions {
   unsigned max_requests_per_connection = 1000;
   FramingLimits limits;
   SSL_CTX* tls = nullptr;  // HTTPS when set; not owned, must outlive run()
+  // Called on the I/O thread for every answer the edge writes itself (a
+  // refused request, a timeout, the connection cap) with its status and the
+  // peer's address, so the access log and metrics see them. Optional; must
+  // be quick and must not throw.
+  std::function<void(int status, const std::string& peer_ip)> on_refusal;
 };
 
 class EdgeServer {

@@ -142,7 +142,14 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   server::RoutedServer app;
   configure(app, flags, route_options.metrics);
   http::mount_routes(app, orders, auth, route_options);
-  server::EdgeServer server(app, edge_options(flags, tls.get()));
+  server::EdgeOptions options = edge_options(flags, tls.get());
+  // Answers the edge gives itself reach the access log and /metrics too.
+  options.on_refusal = [format = flags.log_format, metrics = route_options.metrics](
+                           int status, const std::string& peer_ip) {
+    server::log_refusal(format, status, peer_ip);
+    if (metrics) metrics->route(http::kUnmatchedRoute).record(status);
+  };
+  server::EdgeServer server(app, std::move(options));
   const int port = server.bind();
   if (port < 0) {
     std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.port);

@@ -537,4 +537,8 @@ TEST_CASE("past --max-connections a client gets a 503 JSON answer and a close at
   CHECK(after.answers[0].status == 200);
   for (int fd : held) close(fd);
   CHECK(server.stop() == 0);
+  // The refusal is in the access log like any answer.
+  std::ifstream log(dir.path() / "stderr.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK(text.find("- - 503 -1us") != std::string::npos);
 }
