@@ -160,6 +160,10 @@ std::vector<Exchange> client_exchanges() {
        R"({"exchange":"binance","symbol":"ETH/USDT","side":"SELL",)"
        R"("amount":1.5,"client_order_id":"c-1"})",
        200},
+      {"POST", kT + "place_order",
+       R"({"exchange":"binance","symbol":"ETH/USDT","side":"SELL",)"
+       R"("amount":2.5,"client_order_id":"c-1"})",
+       409},
       {"POST", kT + "place_order", "{", 400},
       {"POST", kT + "place_order", R"({"exchange":"b","symbol":"s","side":"BUY","amount":"0"})",
        400},
