@@ -1,6 +1,7 @@
 #include "request_framer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <climits>
 
@@ -9,10 +10,17 @@ namespace {
 
 constexpr Refusal kBadRequest{400, "bad request"};
 
+// RFC 9110 §5.6.2: token = 1*tchar. A table: every field name goes through it.
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 'a' + 'A'] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 bool is_tchar(unsigned char c) {
-  // RFC 9110 §5.6.2: token = 1*tchar.
-  return std::isalnum(c) ||
-         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  return kTchar[c];
 }
 
 // RFC 9110 §5.5: field-vchar or SP/HTAB; obs-text (0x80-0xFF) is kept as bytes.
@@ -193,7 +201,16 @@ bool RequestFramer::scan(const char* data, std::size_t size) {
     } else {
       ok = !last_cr_ && crlf_due_ == 0 && !(line_start_ && (c == ' ' || c == '\t'));
       line_start_ = false;
-      if (!first_line_done_ && first_line_.size() <= limits_.max_head_bytes) first_line_ += c;
+      // The rest of this run, up to the next CR, LF or body span, needs no check.
+      const std::size_t limit =
+          span < spans_.size() ? static_cast<std::size_t>(spans_[span].at - data) : size;
+      std::size_t end = i + 1;
+      while (end < limit && data[end] != '\r' && data[end] != '\n') ++end;
+      framing_bytes_ += end - i - 1;
+      if (!first_line_done_ && first_line_.size() <= limits_.max_head_bytes) {
+        first_line_.append(data + i, end - i);
+      }
+      i = end - 1;
     }
     if (!ok) {
       refuse(kBadRequest.status, kBadRequest.message);
@@ -276,6 +293,7 @@ bool RequestFramer::check_headers() {
       chunked || (parser_.content_length != ULLONG_MAX && parser_.content_length > 0);
   want_continue_ = want_continue_ && body_due;
   request_.keep_alive = !close && !parser_.upgrade && (request_.minor == 1 || keep_alive_token);
+  request_.fields.reserve(raw_fields_.size());
   for (auto& field : raw_fields_) {
     if (!is_framing_field(field.first)) request_.fields.push_back(std::move(field));
   }

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,6 +91,12 @@ int main(int argc, char** argv) {
   const int seconds = argc > 6 ? std::atoi(argv[6]) : 3;
   const std::string health = "GET /healthz HTTP/1.1\r\nHost: b\r\n\r\n";
   int failures = 0;
+  // 1,200 sockets are past the usual soft limit of 1024: take the hard one.
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
 
   std::vector<int> idle;
   for (int i = 0; i < idle_count; ++i) {
