@@ -39,14 +39,42 @@ echo
 
 # Ids 1..per_phase for one server, then per_phase for each of two: a fresh
 # database's sequence numbers the seeded orders 1..N.
+printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns each)" "value" "unit" "note"
+# The database's own speed on this cluster with the same client count:
+# pgbench -N is three writes and a commit per transaction, like a cancel.
+base=${uri%/*}
+psql -q "$uri" -c "CREATE DATABASE pgbench" -c "CREATE DATABASE fresh" >/dev/null
+pgbench -i -q -s 10 "$base/pgbench" >/dev/null 2>&1
+pgb=$(pgbench -N -c "$conns" -j2 -M prepared -T "$seconds" "$base/pgbench" 2>/dev/null |
+      awk '/^tps/ {printf "%.0f", $3; exit}')
+row "pgbench -N -c$conns -j2 -M prepared (the database's speed)" "$pgb" "tps" "same cluster, same client count"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
+
+# A server started on a freshly created database, orders added after it started.
+start "$bin/orderstate-server" --db "$base/fresh" --port 0 --api-key bench:benchkey --threads 32
+"$bin/pg_bench" --uri "$base/fresh" --seed $((2 * per_phase)) >/dev/null
+read -r rps p50 p99 p999 st < <(load "$port" 1)
+row "cancel 200, server started on a fresh database" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+start "$bin/orderstate-server" --db "$base/fresh" --port 0 --api-key bench:benchkey --threads 32
+read -r rps2 p50 p99 p999 st < <(load "$port" $((per_phase + 1)))
+row "cancel 200, a new server on that database" "$rps2" "req/s" \
+  "p50 $p50 ms, p99 $p99 ms, fresh/new $(ratio "$rps" "$rps2") (target ~1), [$st]"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
 "$bin/pg_bench" --uri "$uri" --seed $((3 * per_phase))
 server=("$bin/orderstate-server" --db "$uri" --port 0 --api-key bench:benchkey --threads 32)
 
-printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns each)" "value" "unit" "note"
 start "${server[@]}"
 port1=$port
 read -r rps p50 p99 p999 st < <(load "$port1" 1)
-row "orderstate-server cancel 200, PostgreSQL, one server" "$rps" "req/s" "p50 $p50 ms, p99 $p99 ms, p99.9 $p999 ms, [$st]"
+one=$rps
+row "orderstate-server cancel 200, PostgreSQL, one server" "$rps" "req/s" \
+  "p50 $p50 ms, p99 $p99 ms (target <= 10), p99.9 $p999 ms, $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), [$st]"
+res=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -s "$bench_dir/place.lua" "http://127.0.0.1:$port1" 2>&1)
+prps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
+row "orderstate-server place 201, PostgreSQL, one server" "$prps" "req/s" \
+  "p99 $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$res")") ms, $(ratio "$prps" "$pgb")x pgbench (target >= 0.5), [$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")]"
 
 start "${server[@]}"
 port2=$port
@@ -61,6 +89,6 @@ ok_per_s() { awk -v n="$(grep -o '200:[0-9]*' <<<"$1" | cut -d: -f2)" -v s="$sec
 ok1=$(ok_per_s "$st1")
 ok2=$(ok_per_s "$st2")
 row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((ok1 + ok2))" "req/s" \
-  "$ok1 + $ok2 200s/s; p99 $p99a / $p99b ms, [$st1] [$st2]"
+  "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
 
 write_results "$out/pg_core.json" "$out/pg_results.json"
