@@ -42,6 +42,9 @@ struct EdgeServer::Conn {
   std::size_t out_sent = 0;
   bool close_after = false;
   bool request_started = false;
+  bool peer_done = false;   // the client sent EOF (or close_notify): answer what came, then close
+  bool want_write = false;  // TLS wants the socket writable before it reads on
+  std::size_t request_bytes = 0;  // received for the request being read (counted in buffered_)
   Clock::time_point deadline;
   unsigned served = 0;
   std::size_t discarded = 0;  // while lingering
@@ -87,11 +90,18 @@ const char* reason_phrase(int status) {
 // An answer the edge writes itself: a JSON error in the adapter's envelope,
 // after which the connection closes. `message` is one of the framer's fixed
 // texts (plain ASCII, nothing to escape).
-std::string edge_answer(int status, std::string_view message) {
+std::string edge_answer(int status, std::string_view message, bool head = false) {
   const std::string body = R"({"status":"error","error":")" + std::string(message) + "\"}";
+  // A HEAD answer has the headers a GET's would, and no body (RFC 9110 §9.3.2).
   return "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\nConnection: close\r\n\r\n" + body;
+         "\r\nConnection: close\r\n\r\n" + (head ? std::string() : body);
+}
+
+// Frees a buffer that grew past a few KiB (one large request must not keep
+// its memory for the connection's life); small ones keep theirs for reuse.
+void release_if_large(std::string& s) {
+  if (s.capacity() > 16 * 1024) std::string().swap(s);
 }
 
 // The request as cpp-httplib will read it: framed by Content-Length alone.
@@ -473,21 +483,25 @@ void EdgeServer::handshake(Conn& c) {
 void EdgeServer::read_input(Conn& c) {
   char buf[kReadChunk];
   std::size_t total = 0;
-  bool want_write = false;
-  while (total < kMaxReadPerEvent) {
-    const ssize_t n = receive(c, buf, sizeof buf, want_write);
-    if (n < 0) {
-      // The client is gone (or broke TLS): nothing to answer to.
-      return close_conn(c);
-    }
-    if (n == 0) break;
+  while (total < kMaxReadPerEvent && !c.peer_done) {
+    const ssize_t n = receive(c, buf, sizeof buf, c.want_write);
+    // EOF (or TLS close_notify, or an error): what already came is answered
+    // first; a request cut short by it is just dropped.
+    if (n < 0) c.peer_done = true;
+    if (n <= 0) break;
     c.in.append(buf, static_cast<std::size_t>(n));
     total += static_cast<std::size_t>(n);
     // A short read drained the socket; TLS may still hold decrypted bytes.
     if (c.ssl == nullptr && static_cast<std::size_t>(n) < sizeof buf) break;
   }
-  process_input(c);
-  if (want_write && c.phase == Conn::Phase::Reading) arm(c, EPOLLIN | EPOLLOUT);
+  c.request_bytes += total;
+  buffered_ += total;
+  if (buffered_ > options_.max_buffered_bytes && c.request_bytes > kReadChunk) {
+    // Partial requests hold too much memory together: the one adding to it
+    // goes, told why.
+    return answer_and_close(c, 503, "server busy");
+  }
+  process_input(c);  // may close `c`: nothing touches it after
 }
 
 void EdgeServer::process_input(Conn& c) {
@@ -506,9 +520,10 @@ void EdgeServer::process_input(Conn& c) {
     }
     if (c.framer.state() == RequestFramer::State::Refused) {
       const Refusal refusal = c.framer.refusal();
-      return answer_and_close(c, refusal.status, refusal.message);
+      return answer_and_close(c, refusal.status, refusal.message, c.framer.head_request());
     }
     if (c.framer.state() == RequestFramer::State::Complete) {
+      end_request(c);
       FramedRequest request = c.framer.take();
       ++c.served;
       if (c.served >= options_.max_requests_per_connection || stopping_) {
@@ -516,6 +531,9 @@ void EdgeServer::process_input(Conn& c) {
       }
       c.in.erase(0, c.in_used);  // what follows is the next request's
       c.in_used = 0;
+      release_if_large(c.in);
+      c.request_bytes = c.in.size();
+      buffered_ += c.request_bytes;
       c.phase = Conn::Phase::Busy;
       c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
       {
@@ -528,12 +546,20 @@ void EdgeServer::process_input(Conn& c) {
   }
   c.in.clear();
   c.in_used = 0;
-  arm(c, EPOLLIN);
+  release_if_large(c.in);
+  if (c.peer_done) return close_conn(c);  // nothing more will come
+  arm(c, EPOLLIN | (c.want_write ? std::uint32_t{EPOLLOUT} : 0u));
 }
 
-void EdgeServer::answer_and_close(Conn& c, int status, std::string_view message) {
+void EdgeServer::end_request(Conn& c) {
+  buffered_ -= std::min(buffered_, c.request_bytes);
+  c.request_bytes = 0;
+}
+
+void EdgeServer::answer_and_close(Conn& c, int status, std::string_view message, bool head) {
   if (options_.on_refusal) options_.on_refusal(status, c.peer_ip);
-  c.out = edge_answer(status, message);
+  end_request(c);
+  c.out = edge_answer(status, message, head);
   c.out_sent = 0;
   c.close_after = true;
   c.phase = Conn::Phase::Writing;
@@ -554,6 +580,7 @@ void EdgeServer::flush(Conn& c) {
 void EdgeServer::finish_write(Conn& c) {
   c.out.clear();
   c.out_sent = 0;
+  release_if_large(c.out);
   if (c.close_after) {
     // Nothing more is read as a request. Half-close, then drain what the
     // client already sent for a moment: closing with unread bytes would
@@ -591,6 +618,7 @@ void EdgeServer::linger(Conn& c) {
 }
 
 void EdgeServer::close_conn(Conn& c) {
+  end_request(c);
   if (c.ssl != nullptr) SSL_free(c.ssl);
   ::close(c.fd);  // also leaves the epoll set
   conns_.erase(&c);
@@ -608,7 +636,7 @@ void EdgeServer::sweep() {
   }
   for (Conn* c : expired) {
     if (c->phase == Conn::Phase::Reading && c->request_started) {
-      answer_and_close(*c, 408, "request timeout");  // too slow: told, then closed
+      answer_and_close(*c, 408, "request timeout", c->framer.head_request());  // told, then closed
     } else {
       close_conn(*c);  // idle, or not reading what we send
     }
@@ -660,6 +688,10 @@ bool EdgeServer::serve(Job& job) {
   Exchange exchange(request, response, c.peer_ip, c.peer_port, c.local_ip, c.local_port);
   app_.answer(exchange, !job.request.keep_alive);
   c.close_after = !job.request.keep_alive || says_close(response);
+  if (!c.close_after && job.request.minor == 0) {
+    // An HTTP/1.0 client keeps the connection only when told (RFC 9112 §9.3).
+    response.insert(response.find("\r\n") + 2, "Connection: keep-alive\r\n");
+  }
   c.out = std::move(response);
   c.out_sent = 0;
   // Send from here: most answers fit the socket buffer at once.
@@ -668,10 +700,13 @@ bool EdgeServer::serve(Job& job) {
     if (n <= 0) break;
     c.out_sent += static_cast<std::size_t>(n);
   }
-  if (c.out_sent < c.out.size() || c.close_after || !c.in.empty() || stopping_) return false;
+  if (c.out_sent < c.out.size() || c.close_after || !c.in.empty() || c.peer_done || stopping_) {
+    return false;
+  }
   // Fast path: all sent, nothing pipelined; wait for the next request.
   c.out.clear();
   c.out_sent = 0;
+  release_if_large(c.out);
   c.phase = Conn::Phase::Reading;
   c.request_started = false;
   c.deadline = Clock::now() + options_.idle_timeout;

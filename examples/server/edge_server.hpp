@@ -65,6 +65,11 @@ struct EdgeOptions {
   std::chrono::milliseconds write_timeout{5000};
   unsigned max_requests_per_connection = 1000;
   FramingLimits limits;
+  // Bytes all connections may hold in requests not yet complete; past it the
+  // connection adding to them is answered 503 and closed. With the 64 KiB
+  // limits a connection holds at most ~200 KiB, so the default bounds that
+  // memory near 200 MiB whatever the clients do.
+  std::size_t max_buffered_bytes = 64u << 20;
   SSL_CTX* tls = nullptr;  // HTTPS when set; not owned, must outlive run()
   // Called on the I/O thread for every answer the edge writes itself (a
   // refused request, a timeout, the connection cap) with its status and the
@@ -108,7 +113,10 @@ class EdgeServer {
   void flush(Conn& c);
   void linger(Conn& c);
   void finish_write(Conn& c);
-  void answer_and_close(Conn& c, int status, std::string_view message);
+  void answer_and_close(Conn& c, int status, std::string_view message, bool head = false);
+  // The request being read is over (framed, refused or dropped): its bytes
+  // leave buffered_.
+  void end_request(Conn& c);
   void arm(Conn& c, std::uint32_t events);
   void close_conn(Conn& c);
   void sweep();
@@ -127,6 +135,7 @@ class EdgeServer {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
   std::unordered_set<Conn*> conns_;  // I/O thread only
+  std::size_t buffered_ = 0;         // I/O thread only: bytes of requests still being read
 
   std::mutex jobs_mutex_;
   std::condition_variable jobs_ready_;

@@ -9,6 +9,9 @@ namespace orderstate::server {
 namespace {
 
 constexpr Refusal kBadRequest{400, "bad request"};
+// cpp-httplib 0.11 answers 414 past this (CPPHTTPLIB_REQUEST_URI_MAX_LENGTH);
+// the framer says so before holding more of it.
+constexpr std::size_t kMaxRequestLine = 8192;
 
 // RFC 9110 §5.6.2: token = 1*tchar. A table: every field name goes through it.
 constexpr std::array<bool, 256> kTchar = [] {
@@ -53,7 +56,10 @@ void for_each_element(std::string_view value, Fn fn) {
   }
 }
 
-// Fields the framer consumes: they describe this hop's framing, not the request.
+// Fields the framer consumes: they describe this hop's framing, not the
+// request. Accept-Encoding too: answers are identity JSON (cpp-httplib would
+// compress them without a Vary, and a shared cache could serve brotli to a
+// client that never asked).
 bool is_framing_field(std::string_view name) {
   static constexpr std::string_view kNames[] = {"Content-Length",
                                                 "Transfer-Encoding",
@@ -66,12 +72,43 @@ bool is_framing_field(std::string_view name) {
                                                 "Range",
                                                 "If-Range",
                                                 "Content-Encoding",
+                                                "Accept-Encoding",
                                                 "REMOTE_ADDR",
                                                 "REMOTE_PORT",
                                                 "LOCAL_ADDR",
                                                 "LOCAL_PORT"};
   return std::any_of(std::begin(kNames), std::end(kNames),
                      [&](std::string_view n) { return iequals(n, name); });
+}
+
+// RFC 9112 §7.1: chunk-size [ chunk-ext ], with chunk-ext = *( ";" name
+// [ "=" value ] ), value a token or a quoted-string. No whitespace: http-parser
+// alone skips anything after a space or ';' up to the CR.
+bool is_chunk_size_line(std::string_view line) {
+  std::size_t i = 0;
+  while (i < line.size() && std::isxdigit(static_cast<unsigned char>(line[i]))) ++i;
+  if (i == 0 || i > 16) return false;
+  auto token = [&] {
+    const std::size_t start = i;
+    while (i < line.size() && kTchar[static_cast<unsigned char>(line[i])]) ++i;
+    return i > start;
+  };
+  while (i < line.size()) {
+    if (line[i++] != ';' || !token()) return false;
+    if (i == line.size() || line[i] != '=') continue;
+    ++i;
+    if (i < line.size() && line[i] == '"') {
+      for (++i; i < line.size() && line[i] != '"'; ++i) {
+        const auto c = static_cast<unsigned char>(line[i]);
+        if (c == '\\') ++i;
+        if (i >= line.size() || c < 0x20 || c == 0x7f) return false;
+      }
+      if (i++ >= line.size()) return false;  // no closing quote
+    } else if (!token()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 RequestFramer* self(http_parser* p) {
@@ -98,11 +135,13 @@ void RequestFramer::reset() {
   refusal_ = {};
   request_ = {};
   raw_fields_.clear();
-  in_value_ = headers_done_ = want_continue_ = false;
+  in_value_ = headers_done_ = want_continue_ = chunked_ = head_over_ = line_has_bytes_ = false;
   spans_.clear();
   chunk_left_ = framing_bytes_ = 0;
-  first_line_.clear();
+  first_line_ = std::string();  // give back what a long request line took
   first_line_done_ = last_cr_ = false;
+  chunk_line_ = false;
+  chunk_text_.clear();
   empty_lines_ = 0;
   line_start_ = true;
   crlf_due_ = 0;
@@ -114,6 +153,10 @@ void RequestFramer::refuse(int status, std::string_view message) {
   refusal_ = {status, message};
   // Stop the parser where it is (http-parser asserts on pausing after an error).
   if (HTTP_PARSER_ERRNO(&parser_) == HPE_OK) http_parser_pause(&parser_, 1);
+}
+
+bool RequestFramer::head_request() const {
+  return first_line_.rfind("HEAD ", 0) == 0;
 }
 
 bool RequestFramer::take_continue() {
@@ -154,8 +197,6 @@ std::size_t RequestFramer::feed(const char* data, std::size_t size) {
     if (error != HPE_OK) {
       if (error == HPE_HEADER_OVERFLOW) {
         refuse(431, "request header fields too large");
-      } else if (error == HPE_INVALID_TRANSFER_ENCODING) {
-        refuse(501, "transfer coding not supported");
       } else {
         refuse(kBadRequest.status, kBadRequest.message);
       }
@@ -191,6 +232,21 @@ bool RequestFramer::scan(const char* data, std::size_t size) {
       ok = last_cr_;
       last_cr_ = false;
       line_start_ = true;
+      const bool empty_line = !line_has_bytes_;
+      line_has_bytes_ = false;
+      if (chunk_line_) {
+        ok = ok && is_chunk_size_line(chunk_text_);
+        chunk_line_ = false;
+        chunk_text_.clear();
+      } else if (crlf_due_ == 1) {
+        chunk_line_ = true;  // the CRLF after chunk data: a chunk-size line is next
+      } else if (empty_line && first_line_done_ && !head_over_) {
+        // The header section ends (known by position: how the bytes were
+        // split into feeds must not matter); a chunked body starts with a
+        // chunk-size line.
+        head_over_ = true;
+        chunk_line_ = chunked_;
+      }
       crlf_due_ = 0;
       if (!first_line_.empty()) {
         first_line_done_ = true;
@@ -201,13 +257,19 @@ bool RequestFramer::scan(const char* data, std::size_t size) {
     } else {
       ok = !last_cr_ && crlf_due_ == 0 && !(line_start_ && (c == ' ' || c == '\t'));
       line_start_ = false;
+      line_has_bytes_ = true;
       // The rest of this run, up to the next CR, LF or body span, needs no check.
       const std::size_t limit =
           span < spans_.size() ? static_cast<std::size_t>(spans_[span].at - data) : size;
       std::size_t end = i + 1;
       while (end < limit && data[end] != '\r' && data[end] != '\n') ++end;
       framing_bytes_ += end - i - 1;
-      if (!first_line_done_ && first_line_.size() <= limits_.max_head_bytes) {
+      if (chunk_line_) chunk_text_.append(data + i, end - i);
+      if (!first_line_done_) {
+        if (first_line_.size() + (end - i) > kMaxRequestLine) {
+          refuse(414, "request uri too long");
+          return false;
+        }
         first_line_.append(data + i, end - i);
       }
       i = end - 1;
@@ -236,7 +298,8 @@ bool RequestFramer::check_headers() {
       request_.method + " " + request_.target + " HTTP/1." + std::to_string(request_.minor);
   if (first_line_ != expected || request_.target.empty()) return bad();
   for (const char c : request_.target) {
-    if (c <= 0x20 || c >= 0x7f) return bad();
+    // Visible ASCII; no fragment (RFC 9112 §3.2: a request-target has none).
+    if (c <= 0x20 || c >= 0x7f || c == '#') return bad();
   }
   if (parser_.method == HTTP_CONNECT) return bad(405, "method not allowed");
 
@@ -274,7 +337,9 @@ bool RequestFramer::check_headers() {
       // The API takes identity JSON: refuse before a body byte is inflated.
       return bad(415, "unsupported content encoding");
     }
-    if (iequals(name, "Expect")) {
+    // RFC 9110 §10.1.1: an HTTP/1.0 request's expectation is ignored (and no
+    // 1xx may go to a 1.0 client, §15.2).
+    if (iequals(name, "Expect") && request_.minor == 1) {
       if (!iequals(value, "100-continue")) return bad(417, "expectation failed");
       want_continue_ = true;
     }
@@ -338,6 +403,7 @@ int RequestFramer::on_value(http_parser* p, const char* at, std::size_t n) {
 int RequestFramer::on_headers_complete(http_parser* p) {
   // Pause: feed() checks the header section before any body byte is read.
   self(p)->headers_done_ = true;
+  self(p)->chunked_ = (p->flags & F_CHUNKED) != 0;
   http_parser_pause(p, 1);
   return 0;
 }

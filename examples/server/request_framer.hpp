@@ -39,7 +39,8 @@ struct FramedRequest {
   // End-to-end fields in order, names and values byte for byte as sent (values
   // without surrounding whitespace). Removed: Content-Length, Transfer-Encoding,
   // Connection, Keep-Alive, Proxy-Connection, TE, Upgrade, Expect, Range,
-  // If-Range, Content-Encoding (only "identity" gets this far) and the names
+  // If-Range, Content-Encoding (only "identity" gets this far),
+  // Accept-Encoding (answers are identity) and the names
   // cpp-httplib uses for the peer's address (REMOTE_ADDR, ...).
   std::vector<std::pair<std::string, std::string>> fields;
   std::string body;
@@ -71,6 +72,8 @@ class RequestFramer {
   bool take_continue();
   // Valid when Refused.
   const Refusal& refusal() const { return refusal_; }
+  // True when the request (as far as read) is a HEAD: an answer carries no body.
+  bool head_request() const;
   // The complete request; the framer starts over for the next one.
   FramedRequest take();
 
@@ -114,6 +117,11 @@ class RequestFramer {
   bool last_cr_ = false;
   bool line_start_ = true;
   int crlf_due_ = 0;  // after chunk data: 2 = CR due, 1 = LF due
+  bool chunked_ = false;
+  bool head_over_ = false;       // the header section's empty line was scanned
+  bool line_has_bytes_ = false;  // the line being scanned is not empty
+  bool chunk_line_ = false;      // reading a chunk-size line (checked at its LF)
+  std::string chunk_text_;
 };
 
 }  // namespace orderstate::server

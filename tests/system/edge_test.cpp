@@ -37,11 +37,12 @@ struct Answer {
 struct Wire {
   std::vector<Answer> answers;
   bool closed = false;
+  std::string rest;  // bytes after the last whole answer: none may be left
 };
 
 // Splits `data` into whole responses (Content-Length framed; none to a HEAD);
 // a "100 Continue" is not an answer.
-std::vector<Answer> split_answers(std::string data, bool head_request) {
+std::vector<Answer> split_answers(std::string& data, bool head_request) {
   std::vector<Answer> out;
   while (true) {
     const auto end = data.find("\r\n\r\n");
@@ -62,7 +63,7 @@ std::vector<Answer> split_answers(std::string data, bool head_request) {
 // Sends `bytes` at once on a new connection, then reads until the server
 // closes it or nothing has come for `quiet`.
 Wire exchange(int port, const std::string& bytes, bool head_request = false,
-              milliseconds quiet = milliseconds(800)) {
+              milliseconds quiet = milliseconds(800), bool half_close = false) {
   Wire w;
   const int fd = connect_to(port);
   if (fd < 0) return w;
@@ -70,6 +71,7 @@ Wire exchange(int port, const std::string& bytes, bool head_request = false,
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string data;
   if (send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    if (half_close) shutdown(fd, SHUT_WR);  // the request, then EOF
     char buf[16384];
     while (true) {
       const ssize_t n = recv(fd, buf, sizeof buf, 0);
@@ -83,6 +85,7 @@ Wire exchange(int port, const std::string& bytes, bool head_request = false,
   }
   close(fd);
   w.answers = split_answers(data, head_request);
+  w.rest = data;
   return w;
 }
 
@@ -318,6 +321,44 @@ std::vector<Row> rows_for(const std::string& b) {
       {"two Host lines", cancel_with(base + kHost + cl, json) + in, {400}, true},
       {"two Authorization lines", cancel_with(base + kAuthLine + cl, json) + in, {400}, true},
       {"an unknown Expect", cancel_with(base + "Expect: 200-ok\r\n" + cl, json) + in, {417}, true},
+      // Found by an outside attack on the first version of the edge.
+      {"chunk-size line with junk after a space",
+       cancel_with(base + te, hex(json.size()) + " junk\r\n" + json + "\r\n0\r\n\r\n") + in,
+       {400},
+       true},
+      {"chunk extension with control bytes",
+       cancel_with(base + te, hex(json.size()) + ";a=\x01\r\n" + json + "\r\n0\r\n\r\n") + in,
+       {400},
+       true},
+      {"a fragment in the target",
+       "GET /healthz#x HTTP/1.1\r\n" + kHost + "\r\n" + in,
+       {400},
+       true},
+      {"request line over 8 KiB",
+       "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\n" + kHost + "\r\n" + in,
+       {414},
+       true},
+      {"HEAD refused: no body after the 413",
+       "HEAD /healthz HTTP/1.1\r\n" + kHost + "Content-Length: 99999999\r\n\r\n" + in,
+       {413},
+       true,
+       false,
+       true},
+      {"Expect in HTTP/1.0 gets no 100 Continue",
+       "POST " + kApi + "cancel_order HTTP/1.0\r\n" + kAuthLine + "Expect: 100-continue\r\n" + cl +
+           "\r\n" + json,
+       {200},
+       true,
+       true,
+       false,
+       R"("status":"CANCELED")"},
+      {"Accept-Encoding: br is answered in identity JSON",
+       "GET " + kApi + "orders/" + b + " HTTP/1.1\r\n" + base + "Accept-Encoding: br, gzip\r\n\r\n",
+       {200},
+       false,
+       false,
+       false,
+       R"({"status":"success")"},
       // 8-9. Bad JSON text changes nothing; the connection stays in step.
       {"lone UTF-16 surrogate in a symbol",
        "POST " + kApi + "cancel_all HTTP/1.1\r\n" + base + "Content-Length: 22\r\n\r\n" +
@@ -385,10 +426,13 @@ TEST_CASE(
                  << (wire.answers.empty() ? "" : wire.answers[0].head + wire.answers[0].body));
     CHECK(statuses == expected);
     CHECK(wire.closed == row.closed);
+    CHECK(wire.rest.empty());  // e.g. no body after a HEAD answer
     for (const Answer& a : wire.answers) {
       // Every answer is JSON in the adapter's envelope (HEAD: no body at all).
       if (!row.head_request) CHECK(a.body.starts_with("{\"status\":"));
-      if (a.status >= 400) CHECK(a.body.find("\"status\":\"error\"") != std::string::npos);
+      if (a.status >= 400 && !row.head_request) {
+        CHECK(a.body.find("\"status\":\"error\"") != std::string::npos);
+      }
     }
     if (!row.body_has.empty() && !wire.answers.empty()) {
       CHECK(wire.answers[0].body.find(row.body_has) != std::string::npos);
@@ -541,4 +585,46 @@ TEST_CASE("past --max-connections a client gets a 503 JSON answer and a close at
   std::ifstream log(dir.path() / "stderr.log");
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   CHECK(text.find("- - 503 -1us") != std::string::npos);
+}
+
+TEST_CASE("a whole request followed at once by EOF is still answered", "[system][edge]") {
+  TempDir dir;
+  ServerProcess server({dir.path() / "orders.db", dir.path() / "stderr.log", {}});
+  REQUIRE(server.port() > 0);
+  Api api(server.port());
+  // Sizes that end exactly on the server's 16 KiB read, and one that does not.
+  for (const std::size_t size : {std::size_t{16384}, std::size_t{32768}, std::size_t{1000}}) {
+    const std::string id = first_member(api.place().body, "order_id");
+    const std::string json = cancel_body(id);
+    std::string head =
+        "POST " + kApi + "cancel_order HTTP/1.1\r\n" + kHost + kAuthLine + "Content-Length: ";
+    const std::string tail = "\r\nConnection: close\r\n\r\n";
+    // Pad the body with spaces so the whole request is `size` bytes.
+    std::size_t body_size = 0;
+    for (std::size_t digits = 1; digits < 7; ++digits) {
+      body_size = size - head.size() - tail.size() - digits;
+      if (std::to_string(body_size).size() == digits) break;
+    }
+    const std::string request =
+        head + std::to_string(body_size) + tail + json + std::string(body_size - json.size(), ' ');
+    REQUIRE(request.size() == size);
+    const Wire w = exchange(server.port(), request, false, milliseconds(2000), true);
+    INFO("size " << size);
+    REQUIRE(w.answers.size() == 1);
+    CHECK(w.answers[0].status == 200);
+    CHECK(order_status(api, id) == "CANCELED");
+  }
+  // Two pipelined requests, then EOF: both answered, in order.
+  const std::string a = first_member(api.place().body, "order_id");
+  const std::string two =
+      cancel_with(
+          kHost + kAuthLine + "Content-Length: " + std::to_string(cancel_body(a).size()) + "\r\n",
+          cancel_body(a)) +
+      "GET /healthz HTTP/1.1\r\n" + kHost + "\r\n";
+  const Wire w = exchange(server.port(), two, false, milliseconds(2000), true);
+  REQUIRE(w.answers.size() == 2);
+  CHECK(w.answers[0].status == 200);
+  CHECK(w.answers[1].status == 200);
+  CHECK(w.closed);
+  CHECK(server.stop() == 0);
 }
