@@ -1,3 +1,4 @@
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <vector>
@@ -83,17 +84,30 @@ class ReaderPool {
 struct PostgresRepository::Impl {
   Impl(const std::string& conninfo, const PostgresOptions& options,
        std::unique_ptr<pg::Connection> writer_conn)
-      : writer(conninfo, options.max_batch, std::move(writer_conn)),
-        readers(conninfo, options.pool_size) {}
+      : readers(conninfo, options.pool_size) {
+    for (int i = 0; i < options.writers; ++i) {
+      writers.push_back(std::make_unique<pg::Writer>(conninfo, options.max_batch,
+                                                     i == 0 ? std::move(writer_conn) : nullptr));
+    }
+  }
 
-  pg::Writer writer;
+  // Each writer batches the units queued on it into one transaction; several
+  // run their transactions at once, so one writer's round trips no longer
+  // bound the rate and PostgreSQL's WAL flushes still carry many units each.
+  // Round robin: under load every writer has a queue.
+  pg::Writer& next_writer() {
+    return *writers[next.fetch_add(1, std::memory_order_relaxed) % writers.size()];
+  }
+
+  std::vector<std::unique_ptr<pg::Writer>> writers;
+  std::atomic<std::size_t> next{0};
   ReaderPool readers;
 };
 
 Result<std::unique_ptr<PostgresRepository>> PostgresRepository::open(
     const PostgresOptions& options) {
-  if (options.pool_size < 1 || options.max_batch < 1 || options.connect_timeout_s < 0 ||
-      options.lock_timeout_ms < 0) {
+  if (options.pool_size < 1 || options.max_batch < 1 || options.writers < 1 ||
+      options.connect_timeout_s < 0 || options.lock_timeout_ms < 0) {
     return invalid_argument("invalid PostgresOptions");
   }
   auto conninfo = pg::build_conninfo(options);
@@ -114,7 +128,7 @@ int PostgresRepository::schema_version() {
 }
 
 Result<void> PostgresRepository::write(const Work& work) {
-  return impl_->writer.write(work);
+  return impl_->next_writer().write(work);
 }
 
 Result<OrderRecord> PostgresRepository::get_order(std::string_view account, std::string_view id) {

@@ -3,12 +3,14 @@
 // one process or on many servers, may share one database:
 // - IDs come from a PostgreSQL sequence: unique across instances, never
 //   reused, but not dense (a rolled-back unit leaves a gap).
-// - All writes of an instance go through one writer connection with group
-//   commit: one leader runs the queued units in one READ COMMITTED
-//   transaction, a savepoint each, then commits once. The rows a unit reads
+// - Writes go through `writers` writer connections (round robin), each with
+//   group commit: one leader per writer runs the units queued on it in one
+//   READ COMMITTED transaction, a savepoint each, then commits once; the
+//   writers' transactions run concurrently. The rows a unit reads
 //   to change are locked (SELECT ... FOR UPDATE, or the compare-and-set
 //   UPDATE itself), so exactly one of many concurrent cancels wins, whichever
-//   instance runs them. A unit that loses a conflict with another instance
+//   writer or instance runs them. A unit that loses a conflict with another
+//   writer or instance
 //   (deadlock, a client_order_id taken meanwhile) is rolled back and run
 //   again after the batch commits, at most three times in all, so a unit of
 //   work must be safe to re-run (it rebuilds its outputs; the service's do).
@@ -38,6 +40,11 @@ struct PostgresOptions {
   // subtransaction cache overflows and every session's snapshots slow down
   // while it lasts, hence a lower default than SQLite's.
   int max_batch = 64;
+  // Writer connections, each committing its own batches: units are spread
+  // over them round robin and their transactions run concurrently. Exactly
+  // once holds across them as across servers (compare-and-set rows, FOR
+  // UPDATE reads; a unit that loses a conflict runs again on its own).
+  int writers = 2;  // measured best of 1, 2, 4, 8 here (README, Scaling out)
   // libpq connect_timeout: how long connecting to an unreachable server may
   // take before Unavailable. TCP keepalives (unless the uri sets them) notice
   // a server that vanished without closing the connection within a minute.
