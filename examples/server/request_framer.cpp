@@ -133,11 +133,12 @@ void RequestFramer::reset() {
   parser_.data = this;
   state_ = State::Idle;
   refusal_ = {};
+  pending_ = {};
   request_ = {};
   raw_fields_.clear();
   in_value_ = headers_done_ = want_continue_ = chunked_ = head_over_ = line_has_bytes_ = false;
   spans_.clear();
-  chunk_left_ = framing_bytes_ = 0;
+  chunk_left_ = framing_bytes_ = declared_body_ = 0;
   first_line_ = std::string();  // give back what a long request line took
   first_line_done_ = last_cr_ = false;
   chunk_line_ = false;
@@ -145,6 +146,11 @@ void RequestFramer::reset() {
   empty_lines_ = 0;
   line_start_ = true;
   crlf_due_ = 0;
+}
+
+void RequestFramer::refuse_later(int status, std::string_view message) {
+  if (pending_.status == 0) pending_ = {status, message};
+  if (HTTP_PARSER_ERRNO(&parser_) == HPE_OK) http_parser_pause(&parser_, 1);
 }
 
 void RequestFramer::refuse(int status, std::string_view message) {
@@ -187,6 +193,12 @@ std::size_t RequestFramer::feed(const char* data, std::size_t size) {
     const bool clean = scan(data + used, got);
     used += got;
     if (!clean || state_ == State::Refused) break;
+    if (pending_.status != 0) {
+      // A callback's refusal counts once the bytes before it are scanned: the
+      // first defect by position wins, however the stream was split.
+      refuse(pending_.status, pending_.message);
+      break;
+    }
     const auto error = HTTP_PARSER_ERRNO(&parser_);
     if (error == HPE_PAUSED) {
       http_parser_pause(&parser_, 0);
@@ -303,6 +315,7 @@ bool RequestFramer::check_headers() {
   }
   if (parser_.method == HTTP_CONNECT) return bad(405, "method not allowed");
 
+  if (raw_fields_.size() > limits_.max_fields) return bad(431, "request header fields too large");
   int hosts = 0, authorizations = 0, transfer_encodings = 0;
   bool close = false, keep_alive_token = false;
   for (auto& [name, value] : raw_fields_) {
@@ -375,10 +388,8 @@ int RequestFramer::on_field(http_parser* p, const char* at, std::size_t n) {
   RequestFramer& f = *self(p);
   if (f.headers_done_) return 0;  // a trailer field: checked by scan, not kept
   if (f.raw_fields_.empty() || f.in_value_) {
-    if (f.raw_fields_.size() == f.limits_.max_fields) {
-      f.refuse(431, "request header fields too large");
-      return 0;
-    }
+    // Counted in check_headers: http-parser calls back for a field as its
+    // bytes end a feed, so a limit here would depend on how they were split.
     f.raw_fields_.emplace_back();
     f.in_value_ = false;
   }
@@ -391,7 +402,7 @@ int RequestFramer::on_value(http_parser* p, const char* at, std::size_t n) {
   if (f.headers_done_) {
     // Trailer values are dropped, but must still be clean bytes.
     if (!std::all_of(at, at + n, [](char c) { return is_field_byte(c); })) {
-      f.refuse(kBadRequest.status, kBadRequest.message);
+      f.refuse_later(kBadRequest.status, kBadRequest.message);
     }
     return 0;
   }
@@ -409,7 +420,16 @@ int RequestFramer::on_headers_complete(http_parser* p) {
 }
 
 int RequestFramer::on_chunk_header(http_parser* p) {
-  self(p)->chunk_left_ = p->content_length;
+  // At the chunk-size line's end, a fixed point in the stream: the body's
+  // limit is judged by the sizes declared, not by how much data has come.
+  RequestFramer& f = *self(p);
+  f.chunk_left_ = p->content_length;
+  const std::size_t room = f.limits_.max_body_bytes - f.declared_body_;  // never negative
+  if (p->content_length > room) {
+    f.refuse_later(413, "request body too large");
+  } else {
+    f.declared_body_ += p->content_length;
+  }
   return 0;
 }
 
@@ -421,11 +441,7 @@ int RequestFramer::on_body(http_parser* p, const char* at, std::size_t n) {
     ends_chunk = f.chunk_left_ == 0;
   }
   f.spans_.push_back({at, n, ends_chunk});
-  if (f.request_.body.size() + n > f.limits_.max_body_bytes) {
-    f.refuse(413, "request body too large");
-    return 0;
-  }
-  f.request_.body.append(at, n);
+  f.request_.body.append(at, n);  // within the limit: checked against the declared sizes
   return 0;
 }
 

@@ -88,6 +88,9 @@ class RequestFramer {
 
   void reset();
   void refuse(int status, std::string_view message);
+  // From a parser callback: stops the parser; feed() refuses once the bytes
+  // before this point passed scan() (which may find an earlier defect).
+  void refuse_later(int status, std::string_view message);
   bool check_headers();
   bool scan(const char* data, std::size_t size);
 
@@ -96,6 +99,7 @@ class RequestFramer {
   http_parser_settings settings_{};
   State state_ = State::Idle;
   Refusal refusal_;
+  Refusal pending_;  // a callback's refusal, not yet in force
   FramedRequest request_;
   // Fields as they arrive (a name or value may come in pieces).
   std::vector<std::pair<std::string, std::string>> raw_fields_;
@@ -108,8 +112,9 @@ class RequestFramer {
     std::size_t size;
     bool ends_chunk;
   };
-  std::vector<BodySpan> spans_;  // this feed's body data
-  std::size_t chunk_left_ = 0;   // data bytes still due in the current chunk
+  std::vector<BodySpan> spans_;    // this feed's body data
+  std::size_t chunk_left_ = 0;     // data bytes still due in the current chunk
+  std::size_t declared_body_ = 0;  // the chunk sizes declared so far
   std::size_t framing_bytes_ = 0;
   std::string first_line_;
   bool first_line_done_ = false;
