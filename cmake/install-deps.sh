@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libsqlite3-dev libsqlitecpp-dev
+  libsqlite3-dev libsqlitecpp-dev libgmp-dev
   libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev libhttp-parser-dev
   rapidjson-dev catch2
   libpqxx-dev libpq-dev postgresql-15

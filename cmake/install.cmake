@@ -92,7 +92,7 @@ function(orderstate_pkg_config name target)
 endfunction()
 
 set(ORDERSTATE_PC_DESCRIPTION "Trading orders and positions kept in SQLite (core library)")
-set(ORDERSTATE_PC_DEPENDENCIES "sqlite3")
+set(ORDERSTATE_PC_DEPENDENCIES "sqlite3, gmp")
 set(ORDERSTATE_PC_DEPENDENCY_LIBS "$<TARGET_LINKER_FILE:SQLiteCpp> -pthread")
 orderstate_pkg_config(orderstate orderstate_core)
 

@@ -50,3 +50,16 @@ TEST_CASE("malformed ids are rejected", "[ids]") {
   }
   CHECK_FALSE(parse_id(IdKind::Position, "ord-20260303120000-1"));
 }
+
+TEST_CASE("RFC 3339 times parse only in the one form orderstate writes", "[clock]") {
+  CHECK(orderstate::parse_rfc3339("2026-03-03T12:00:00Z") ==
+        orderstate::unix_seconds(2026, 3, 3, 12, 0, 0));
+  CHECK(orderstate::parse_rfc3339("2024-02-29T23:59:59Z").has_value());
+  for (const char* bad :
+       {"2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-03-03T24:00:00Z",
+        "2026-03-03T12:00:60Z", "2026-03-03T12:00:00+00:00", "2026-03-03 12:00:00Z",
+        "2026-03-03T12:00:00.5Z", "1969-12-31T23:59:59Z", "", "2026-3-3T12:00:00Z"}) {
+    INFO(bad);
+    CHECK_FALSE(orderstate::parse_rfc3339(bad));
+  }
+}

@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace orderstate {
 
@@ -37,6 +39,10 @@ class FixedClock final : public Clock {
 std::string format_rfc3339(std::int64_t unix_seconds);
 // "20260303120000"
 std::string format_compact(std::int64_t unix_seconds);
+// The seconds of an RFC 3339 UTC time in the one form format_rfc3339 writes
+// ("2026-03-03T12:00:00Z": no fraction, no offset other than Z); nullopt for
+// anything else or an impossible date (Feb 30, hour 24, leap seconds).
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 // Seconds since the epoch for a UTC civil time (proleptic Gregorian).
 std::int64_t unix_seconds(int year, int month, int day, int hour, int minute, int second);
 
