@@ -7,6 +7,7 @@
 
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
+#include "orderstate/state_machine.hpp"
 
 using namespace orderstate;
 
@@ -50,11 +51,28 @@ int main(int argc, char** argv) {
   if (!sell.ok()) return fail(sell.error());
   std::printf("placed %s and %s\n", buy->order.order_id.c_str(), sell->order.order_id.c_str());
 
-  auto filled = orders.fill(kAccount, buy->order.order_id, "49990.50");
-  if (!filled.ok()) return fail(filled.error());
+  // The venue reports a partial fill, then the same report again (a replay
+  // after a reconnect): the second changes nothing. Then the rest is canceled;
+  // the position keeps the filled part, the exposure that is real.
+  const ExecutionReport trade{.exec_id = "T-1",
+                              .order_id = buy->order.order_id,
+                              .kind = ExecKind::Trade,
+                              .last_amount = "0.004",
+                              .last_price = "49990.50"};
+  for (int i = 0; i < 2; ++i) {
+    auto applied = orders.apply_execution(kAccount, trade);
+    if (!applied.ok()) return fail(applied.error());
+    std::printf("trade T-1%s: %s filled %s of %s, remaining %s, average %s\n",
+                applied->replayed ? " (replayed)" : "", to_string(applied->order.status),
+                applied->order.filled_amount.text().c_str(), applied->order.amount.text().c_str(),
+                remaining_amount(applied->order).text().c_str(),
+                applied->order.average_fill_price->text().c_str());
+  }
+  auto rest = orders.cancel(kAccount, buy->order.order_id);
+  if (!rest.ok()) return fail(rest.error());
   auto canceled = orders.cancel(kAccount, sell->order.order_id);
   if (!canceled.ok()) return fail(canceled.error());
-  std::printf("%s is %s, %s is %s\n", filled->order_id.c_str(), to_string(filled->status),
+  std::printf("%s is %s, %s is %s\n", rest->order_id.c_str(), to_string(rest->status),
               canceled->order_id.c_str(), to_string(canceled->status));
 
   // Expected refusals are Result codes, not exceptions: branch on the code.
@@ -71,7 +89,7 @@ int main(int argc, char** argv) {
   if (!open.ok()) return fail(open.error());
   for (const PositionRecord& p : *open) {
     std::printf("open position %s: %s %s %s @ %s\n", p.position_id.c_str(), to_string(p.side),
-                p.size.c_str(), p.symbol.c_str(), p.entry_price.c_str());
+                p.size.text().c_str(), p.symbol.c_str(), p.entry_price.text().c_str());
   }
   return 0;
 }

@@ -12,13 +12,25 @@ using Names = std::array<std::pair<E, const char*>, N>;
 
 constexpr Names<Side, 2> kSides{{{Side::Buy, "BUY"}, {Side::Sell, "SELL"}}};
 constexpr Names<OrderType, 2> kTypes{{{OrderType::Market, "MARKET"}, {OrderType::Limit, "LIMIT"}}};
-constexpr Names<OrderStatus, 4> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
+constexpr Names<OrderStatus, 7> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
+                                                {OrderStatus::PartiallyFilled, "PARTIALLY_FILLED"},
                                                 {OrderStatus::Filled, "FILLED"},
                                                 {OrderStatus::Canceled, "CANCELED"},
+                                                {OrderStatus::Expired, "EXPIRED"},
+                                                {OrderStatus::Rejected, "REJECTED"},
                                                 {OrderStatus::Closed, "CLOSED"}}};
+constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
+                                               {TimeInForce::Ioc, "IOC"},
+                                               {TimeInForce::Fok, "FOK"},
+                                               {TimeInForce::Day, "DAY"},
+                                               {TimeInForce::Gtd, "GTD"}}};
 constexpr Names<PositionStatus, 3> kPositionStatuses{{{PositionStatus::Open, "OPEN"},
                                                       {PositionStatus::Closed, "CLOSED"},
                                                       {PositionStatus::Liquidated, "LIQUIDATED"}}};
+constexpr Names<ExecKind, 4> kExecKinds{{{ExecKind::Trade, "TRADE"},
+                                         {ExecKind::Canceled, "CANCELED"},
+                                         {ExecKind::Expired, "EXPIRED"},
+                                         {ExecKind::Rejected, "REJECTED"}}};
 
 template <typename E, std::size_t N>
 const char* name_of(const Names<E, N>& names, E e) {
@@ -62,6 +74,12 @@ const char* to_string(OrderStatus v) {
 const char* to_string(PositionStatus v) {
   return name_of(kPositionStatuses, v);
 }
+const char* to_string(TimeInForce v) {
+  return name_of(kTimesInForce, v);
+}
+const char* to_string(ExecKind v) {
+  return name_of(kExecKinds, v);
+}
 
 std::optional<Side> parse_side(std::string_view s) {
   return value_of(kSides, s);
@@ -75,6 +93,12 @@ std::optional<OrderStatus> parse_order_status(std::string_view s) {
 std::optional<PositionStatus> parse_position_status(std::string_view s) {
   return value_of(kPositionStatuses, s);
 }
+std::optional<TimeInForce> parse_time_in_force(std::string_view s) {
+  return value_of(kTimesInForce, s);
+}
+std::optional<ExecKind> parse_exec_kind(std::string_view s) {
+  return value_of(kExecKinds, s);
+}
 
 std::optional<Side> parse_side_input(std::string_view s) {
   const auto n = normalize(s);
@@ -85,6 +109,12 @@ std::optional<OrderType> parse_order_type_input(std::string_view s) {
   const auto n = normalize(s);
   if (!n) return std::nullopt;
   return n->empty() ? OrderType::Market : parse_order_type(*n);
+}
+
+std::optional<TimeInForce> parse_time_in_force_input(std::string_view s) {
+  const auto n = normalize(s);
+  if (!n) return std::nullopt;
+  return n->empty() ? TimeInForce::Gtc : parse_time_in_force(*n);
 }
 
 }  // namespace orderstate

@@ -1,5 +1,7 @@
 #include "orderstate/orders.hpp"
 
+#include <algorithm>
+
 #include "orderstate/decimal.hpp"
 #include "orderstate/ids.hpp"
 #include "orderstate/state_machine.hpp"
@@ -46,7 +48,6 @@ struct Step {
   Action action;
   const std::string& at;
   const char* reason;
-  const std::optional<std::string>& entry_price;
 };
 
 // Moves the order along `step` if it is in `from`: a compare-and-set on the
@@ -61,10 +62,9 @@ Result<std::optional<Transition>> try_apply(WriteTx& tx, std::string_view accoun
   if (!moved.ok()) return moved.error();
   if (!*moved) return std::optional<Transition>();
   out = std::move(**moved);
-  if (t->position_to || step.entry_price) {
-    const PositionStatus pos_from = t->position_from.value_or(PositionStatus::Open);
-    auto pos = tx.set_position_status(out.position_id, pos_from, t->position_to.value_or(pos_from),
-                                      step.at, step.entry_price);
+  if (t->position_to) {
+    auto pos = tx.set_position_status(out.position_id, t->position_from.value_or(*t->position_to),
+                                      *t->position_to, step.at);
     if (!pos.ok()) return pos.error();
     // Under the write lock an order's position moves with it; a miss is a broken store.
     if (!*pos) return storage_error("position not in expected state: " + out.position_id);
@@ -93,6 +93,9 @@ Result<Transition> apply(WriteTx& tx, std::string_view account, std::string_view
 // Liquidates `position` (and its order) inside a unit of work.
 Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord& position,
                            const Step& step) {
+  // A CANCELED order's position may be CLOSED (nothing filled) or OPEN (a
+  // part did): only an OPEN one can be liquidated.
+  if (position.status != PositionStatus::Open) return not_open("position is not open");
   OrderRecord order;
   auto t = apply(tx, account, position.order_id, step, order);
   if (!t.ok()) return t.error();
@@ -101,15 +104,90 @@ Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord
   return Ok{};
 }
 
-const std::optional<std::string> kNoPrice;
-
 // An exact replay of a place: the same exchange, symbol, side, type and the
 // same decimal text for amount and price ("0.010" is not "0.01": the
 // idempotency key promises the same request, byte for byte in meaning and form).
 bool same_parameters(const OrderRecord& o, const PlaceRequest& r, Side side, OrderType type,
                      const Decimal& amount, const Decimal& price) {
   return o.exchange == r.exchange && o.symbol == r.symbol && o.side == side && o.type == type &&
-         o.amount == amount.text() && o.price == price.text();
+         o.amount == amount && o.price == price;
+}
+
+// The average fill price after a trade: notional / filled, half-even, to the
+// largest price scale seen so far + 8 (the previous average carries that
+// scale + 8).
+Decimal average_price(const OrderRecord& o, const Decimal& notional, const Decimal& filled,
+                      const Decimal& last_price) {
+  const int seen = o.average_fill_price ? o.average_fill_price->scale() - 8 : 0;
+  return *Decimal::divide(notional, filled, std::max(seen, last_price.scale()) + 8);
+}
+
+// A TRADE on `order` (locked by the caller's unit): the state machine picks
+// PartialFill, Fill or LateFill; the order, its position and the journal
+// move together.
+Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecord& order,
+                         const std::string& at, OrderRecord& out) {
+  const Decimal filled = Decimal::add(order.filled_amount, e.last_amount);
+  const auto vs_amount = Decimal::compare(filled, order.amount);
+  if (vs_amount > 0) return Error{Errc::Conflict, kFillExceedsAmount};
+  Action action = vs_amount == 0 ? Action::Fill : Action::PartialFill;
+  if (next(order.status, Action::LateFill)) action = Action::LateFill;
+  const auto t = next(order.status, action);
+  if (!t) return not_open("order is not open");
+  OrderRecord fill;
+  fill.filled_amount = filled;
+  fill.filled_notional =
+      Decimal::add(order.filled_notional, Decimal::multiply(e.last_amount, e.last_price));
+  fill.average_fill_price = average_price(order, fill.filled_notional, filled, e.last_price);
+  auto moved = tx.set_order_fill(order.account_id, order.order_id, order.status,
+                                 order.filled_amount, t->order_to, fill, at);
+  if (!moved.ok()) return moved.error();
+  // The unit holds the order (its lock, or SQLite's single writer).
+  if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
+  out = std::move(**moved);
+  auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at);
+  if (!pos.ok()) return pos.error();
+  if (!*pos) return storage_error("position missing: " + out.position_id);
+  return tx.append_event({out.order_id, order.status, t->order_to, at,
+                          action == Action::LateFill ? "late_fill" : "trade"});
+}
+
+// Records `e` once, then applies it to `order` (locked by the unit).
+Result<void> apply_report(WriteTx& tx, const ExecutionRecord& e, const OrderRecord& order,
+                          const std::string& at, Applied& out) {
+  auto inserted = tx.insert_execution(e);
+  if (!inserted.ok()) return inserted.error();
+  if (!*inserted) {
+    auto seen = tx.find_execution(e.account_id, e.exec_id);
+    if (!seen.ok()) return seen.error();
+    if (*seen != e) return Error{Errc::Conflict, kExecIdReused};
+    out = {order, true};
+    return Ok{};
+  }
+  out.replayed = false;
+  if (e.kind == ExecKind::Trade) return apply_trade(tx, e, order, at, out.order);
+  static constexpr struct {
+    ExecKind kind;
+    Action action;
+    OrderStatus already;
+    const char* reason;
+  } kEnds[] = {{ExecKind::Canceled, Action::Cancel, OrderStatus::Canceled, "venue_canceled"},
+               {ExecKind::Expired, Action::Expire, OrderStatus::Expired, "expire"},
+               {ExecKind::Rejected, Action::Reject, OrderStatus::Rejected, "reject"}};
+  for (const auto& end : kEnds) {
+    if (end.kind != e.kind) continue;
+    // The venue confirming what is already so (a cancel we made): nothing to do.
+    if (order.status == end.already) {
+      out.order = order;
+      return Ok{};
+    }
+    const Step step{end.action, at, end.reason};
+    auto t = try_apply(tx, order.account_id, order.order_id, order.status, step, out.order);
+    if (!t.ok()) return t.error();
+    if (!*t) return not_open("order is not open");
+    return Ok{};
+  }
+  return invalid_argument("unknown execution kind");
 }
 
 }  // namespace
@@ -132,6 +210,16 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
   if (!side) return invalid_argument(kBadSide);
   const auto type = parse_order_type_input(r.type);
   if (!type) return invalid_argument(kBadType);
+  const auto tif = parse_time_in_force_input(r.time_in_force);
+  if (!tif) return invalid_argument("time_in_force must be GTC, IOC, FOK, DAY or GTD");
+  std::optional<std::string> expire_at;
+  if (*tif == TimeInForce::Gtd) {
+    const auto t = r.expire_at ? parse_rfc3339(*r.expire_at) : std::nullopt;
+    if (!t) return invalid_argument("expire_at must be an RFC 3339 UTC time for GTD orders");
+    expire_at = format_rfc3339(*t);
+  } else if (r.expire_at) {
+    return invalid_argument("expire_at is only for GTD orders");
+  }
   const auto price = r.price.empty() ? std::optional<Decimal>(Decimal()) : Decimal::parse(r.price);
   if (!price) return invalid_argument("price must be a decimal number");
   if (*type == OrderType::Limit && !price->is_positive()) {
@@ -167,11 +255,16 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
          r.symbol,
          *side,
          *type,
-         amount->text(),
-         price->text(),
+         *amount,
+         *price,
          OrderStatus::Open,
          at,
-         at};
+         at,
+         *tif,
+         expire_at,
+         Decimal(),
+         Decimal(),
+         std::nullopt};
     placed.position = {
         o.position_id, o.order_id, o.account_id,         o.exchange, o.symbol, o.side,
         o.amount,      o.price,    PositionStatus::Open, at,         at};
@@ -187,10 +280,27 @@ Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view or
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
-  const Step step{Action::Cancel, at, "cancel", kNoPrice};
+  const Step step{Action::Cancel, at, "cancel"};
   OrderRecord out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto t = apply(tx, account, order_id, step, out);
+    return t.ok() ? Result<void>(Ok{}) : t.error();
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<OrderRecord> Orders::cancel_by_client_id(std::string_view account,
+                                                std::string_view client_order_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_text("client_order_id", client_order_id); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  const Step step{Action::Cancel, at, "cancel"};
+  OrderRecord out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto order = tx.find_order_by_client_id(account, client_order_id);
+    if (!order.ok()) return order.error();
+    auto t = apply(tx, account, order->order_id, step, out);
     return t.ok() ? Result<void>(Ok{}) : t.error();
   });
   if (!written.ok()) return written.error();
@@ -207,7 +317,7 @@ Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto orders = tx.orders_in(account, allowed_from(Action::Cancel), symbol);
     if (!orders.ok()) return orders.error();
-    const Step step{Action::Cancel, at, "cancel_all", kNoPrice};
+    const Step step{Action::Cancel, at, "cancel_all"};
     for (OrderRecord& order : *orders) {
       const std::string id = order.order_id;
       auto t = try_apply(tx, account, id, order.status, step, order);
@@ -221,30 +331,91 @@ Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
   return out;
 }
 
+Result<Applied> Orders::apply_execution(std::string_view account, const ExecutionReport& r) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_text("exec_id", r.exec_id); !ok) return ok.error();
+  if (!r.order_id && !r.client_order_id) {
+    return invalid_argument("order_id or client_order_id is required");
+  }
+  if (r.order_id) {
+    if (auto ok = check_id(IdKind::Order, *r.order_id); !ok) return ok.error();
+  }
+  if (r.client_order_id) {
+    if (auto ok = check_text("client_order_id", *r.client_order_id); !ok) return ok.error();
+  }
+  ExecutionRecord e{std::string(account), r.exec_id, {}, r.kind, {}, {}, {}};
+  if (r.kind == ExecKind::Trade) {
+    const auto amount = Decimal::parse(r.last_amount);
+    const auto price = Decimal::parse(r.last_price);
+    if (!amount || !amount->is_positive()) {
+      return invalid_argument("last_amount must be a decimal number greater than zero");
+    }
+    if (!price || !price->is_positive()) {
+      return invalid_argument("last_price must be a decimal number greater than zero");
+    }
+    e.last_amount = *amount;
+    e.last_price = *price;
+  } else if (!r.last_amount.empty() || !r.last_price.empty()) {
+    return invalid_argument("last_amount and last_price are only for TRADE reports");
+  }
+  if (r.at) {
+    const auto t = parse_rfc3339(*r.at);
+    if (!t) return invalid_argument("at must be an RFC 3339 UTC time");
+    e.at = format_rfc3339(*t);
+  }
+  const std::string at = format_rfc3339(clock_.now());
+  Applied out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto order = r.order_id ? tx.find_order(account, *r.order_id)
+                            : tx.find_order_by_client_id(account, *r.client_order_id);
+    if (!order.ok()) return order.error();
+    if (r.order_id && r.client_order_id && order->client_order_id != r.client_order_id) {
+      return invalid_argument("order_id and client_order_id name different orders");
+    }
+    e.order_id = order->order_id;
+    return apply_report(tx, e, *order, at, out);
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
 Result<OrderRecord> Orders::fill(std::string_view account, std::string_view order_id,
                                  const std::optional<std::string>& price) {
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  std::optional<Decimal> given;
   if (price) {
-    const auto p = Decimal::parse(*price);
-    if (!p || !p->is_positive()) return invalid_argument("fill price must be greater than zero");
+    given = Decimal::parse(*price);
+    if (!given || !given->is_positive()) {
+      return invalid_argument("fill price must be greater than zero");
+    }
   }
   const std::string at = format_rfc3339(clock_.now());
-  const Step step{Action::Fill, at, "fill", price};
-  OrderRecord out;
+  Applied out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto t = apply(tx, account, order_id, step, out);
-    return t.ok() ? Result<void>(Ok{}) : t.error();
+    auto order = tx.find_order(account, order_id);
+    if (!order.ok()) return order.error();
+    if (!next(order->status, Action::Fill)) return not_open("order is not open");
+    ExecutionRecord e{std::string(account),
+                      "fill-" + order->order_id,
+                      order->order_id,
+                      ExecKind::Trade,
+                      remaining_amount(*order),
+                      given.value_or(order->price),
+                      {}};
+    if (!e.last_price.is_positive())
+      return invalid_argument("fill price must be greater than zero");
+    return apply_report(tx, e, *order, at, out);
   });
   if (!written.ok()) return written.error();
-  return out;
+  return std::move(out.order);
 }
 
 Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_view position_id) {
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_id(IdKind::Position, position_id); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
-  const Step step{Action::Liquidate, at, "liquidate", kNoPrice};
+  const Step step{Action::Liquidate, at, "liquidate"};
   std::optional<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto position = tx.find_position(account, position_id);
@@ -262,7 +433,7 @@ Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::s
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("symbol", symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
-  const Step step{Action::Liquidate, at, "liquidate", kNoPrice};
+  const Step step{Action::Liquidate, at, "liquidate"};
   const std::optional<std::string> wanted{std::string(symbol)};
   std::optional<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
@@ -284,7 +455,7 @@ Result<std::vector<PositionRecord>> Orders::liquidate_all(
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_symbol(symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
-  const Step step{Action::Liquidate, at, "liquidate_all", kNoPrice};
+  const Step step{Action::Liquidate, at, "liquidate_all"};
   std::vector<PositionRecord> out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto open = tx.positions_in(account, PositionStatus::Open, symbol, std::nullopt);
@@ -312,7 +483,7 @@ Result<OrderPage> Orders::list_orders(std::string_view account, const OrderQuery
   if (query.limit < 1 || query.limit > kMaxListLimit) {
     return invalid_argument("limit must be between 1 and 1000");
   }
-  OrderFilter filter{query.status, symbol, std::nullopt, query.limit};
+  OrderFilter filter{query.statuses, symbol, std::nullopt, query.limit};
   if (query.cursor) {
     const auto parts = parse_id(IdKind::Order, *query.cursor);
     if (!parts) return invalid_argument("malformed cursor");

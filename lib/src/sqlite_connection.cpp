@@ -11,6 +11,12 @@ std::string column_text(const Query& row, int i) {
   return row.column_text(i);
 }
 
+Decimal column_decimal(const Query& row, int i) {
+  const auto value = Decimal::parse_stored(row.column_view(i));
+  if (!value) throw SQLite::Exception("malformed decimal in column", SQLITE_CORRUPT);
+  return *value;
+}
+
 template <typename E>
 E column_enum(const Query& row, int i, std::optional<E> (*parse)(std::string_view)) {
   const auto value = parse(row.column_view(i));
@@ -23,11 +29,14 @@ E column_enum(const Query& row, int i, std::optional<E> (*parse)(std::string_vie
 
 const char* const kOrderColumns =
     "order_id, position_id, account_id, client_order_id, exchange, symbol, side, type, amount, "
-    "price, status, created_at, updated_at";
+    "price, status, created_at, updated_at, time_in_force, expire_at, filled_amount, "
+    "filled_notional, average_fill_price";
 const char* const kPositionColumns =
     "position_id, order_id, account_id, exchange, symbol, side, size, entry_price, status, "
     "opened_at, updated_at";
 const char* const kEventColumns = "order_id, from_status, to_status, at, reason";
+const char* const kExecutionColumns =
+    "account_id, exec_id, order_id, kind, last_amount, last_price, at";
 
 Error to_error(const SQLite::Exception& e) {
   std::string message = std::string("sqlite: ") + e.what();
@@ -133,11 +142,16 @@ OrderRecord read_order(const Query& row) {
   o.symbol = column_text(row, 5);
   o.side = column_enum(row, 6, &parse_side);
   o.type = column_enum(row, 7, &parse_order_type);
-  o.amount = column_text(row, 8);
-  o.price = column_text(row, 9);
+  o.amount = column_decimal(row, 8);
+  o.price = column_decimal(row, 9);
   o.status = column_enum(row, 10, &parse_order_status);
   o.created_at = column_text(row, 11);
   o.updated_at = column_text(row, 12);
+  o.time_in_force = column_enum(row, 13, &parse_time_in_force);
+  if (!row.is_null(14)) o.expire_at = column_text(row, 14);
+  o.filled_amount = column_decimal(row, 15);
+  o.filled_notional = column_decimal(row, 16);
+  if (!row.is_null(17)) o.average_fill_price = column_decimal(row, 17);
   return o;
 }
 
@@ -149,12 +163,24 @@ PositionRecord read_position(const Query& row) {
   p.exchange = column_text(row, 3);
   p.symbol = column_text(row, 4);
   p.side = column_enum(row, 5, &parse_side);
-  p.size = column_text(row, 6);
-  p.entry_price = column_text(row, 7);
+  p.size = column_decimal(row, 6);
+  p.entry_price = column_decimal(row, 7);
   p.status = column_enum(row, 8, &parse_position_status);
   p.opened_at = column_text(row, 9);
   p.updated_at = column_text(row, 10);
   return p;
+}
+
+ExecutionRecord read_execution(const Query& row) {
+  ExecutionRecord e;
+  e.account_id = column_text(row, 0);
+  e.exec_id = column_text(row, 1);
+  e.order_id = column_text(row, 2);
+  e.kind = column_enum(row, 3, &parse_exec_kind);
+  e.last_amount = column_decimal(row, 4);
+  e.last_price = column_decimal(row, 5);
+  e.at = column_text(row, 6);
+  return e;
 }
 
 OrderEvent read_event(const Query& row) {

@@ -89,10 +89,12 @@ class Connection {
 extern const char* const kOrderColumns;
 extern const char* const kPositionColumns;
 extern const char* const kEventColumns;
+extern const char* const kExecutionColumns;
 
 OrderRecord read_order(const Query& row);
 PositionRecord read_position(const Query& row);
 OrderEvent read_event(const Query& row);
+ExecutionRecord read_execution(const Query& row);
 
 // Migrates `db` to the latest schema inside one IMMEDIATE transaction.
 // Storage if the file's schema is newer than this code.

@@ -41,20 +41,26 @@ void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   if (!seq) throw SQLite::Exception("malformed order id on insert");
   Query order = c.query(
       "INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, exchange, "
-      "symbol, side, type, amount, price, status, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      "symbol, side, type, amount, price, status, created_at, updated_at, time_in_force, "
+      "expire_at, filled_amount, filled_notional, average_fill_price) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19)");
   order.integer(1, *seq).text(2, o.order_id).text(3, o.position_id).text(4, o.account_id);
   order.opt_text(5, o.client_order_id).text(6, o.exchange).text(7, o.symbol);
-  order.text(8, to_string(o.side)).text(9, to_string(o.type)).text(10, o.amount);
-  order.text(11, o.price).text(12, to_string(o.status)).text(13, o.created_at);
-  order.text(14, o.updated_at).exec();
+  order.text(8, to_string(o.side)).text(9, to_string(o.type)).text(10, o.amount.text());
+  order.text(11, o.price.text()).text(12, to_string(o.status)).text(13, o.created_at);
+  order.text(14, o.updated_at).text(15, to_string(o.time_in_force)).opt_text(16, o.expire_at);
+  order.text(17, o.filled_amount.text()).text(18, o.filled_notional.text());
+  if (o.average_fill_price) order.text(19, o.average_fill_price->text());
+  order.exec();
   Query position = c.query(
       "INSERT INTO positions (seq, position_id, order_id, account_id, exchange, symbol, side, "
       "size, entry_price, status, opened_at, updated_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   position.integer(1, *seq).text(2, p.position_id).text(3, p.order_id).text(4, p.account_id);
-  position.text(5, p.exchange).text(6, p.symbol).text(7, to_string(p.side)).text(8, p.size);
-  position.text(9, p.entry_price).text(10, to_string(p.status)).text(11, p.opened_at);
+  position.text(5, p.exchange).text(6, p.symbol).text(7, to_string(p.side));
+  position.text(8, p.size.text()).text(9, p.entry_price.text()).text(10, to_string(p.status));
+  position.text(11, p.opened_at);
   position.text(12, p.updated_at).exec();
 }
 
@@ -126,12 +132,20 @@ std::vector<OrderRecord> orders_in(Connection& c, std::string_view account,
 std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
                                      const OrderFilter& f) {
   std::string sql = kSelectOrder + "WHERE account_id = ?1 AND seq < ?2";
-  if (f.status) sql += " AND status = ?3";
+  if (!f.statuses.empty()) {
+    sql += " AND status IN (";
+    for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+      sql += (i ? ", ?" : "?") + std::to_string(i + 6);
+    }
+    sql += ")";
+  }
   if (f.symbol) sql += " AND symbol = ?4";
   sql += " ORDER BY seq DESC LIMIT ?5";
   Query q = c.query(sql);
   q.text(1, account).integer(2, f.before_seq.value_or(std::numeric_limits<std::int64_t>::max()));
-  if (f.status) q.text(3, to_string(*f.status));
+  for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+    q.text(static_cast<int>(i + 6), to_string(f.statuses[i]));
+  }
   if (f.symbol) q.text(4, *f.symbol);
   q.integer(5, f.limit);
   return read_all<OrderRecord>(q, read_order);
@@ -175,20 +189,68 @@ std::optional<OrderRecord> set_order_status(Connection& c, std::string_view acco
 }
 
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
-                         PositionStatus to, std::string_view at,
-                         const std::optional<std::string>& entry_price) {
+                         PositionStatus to, std::string_view at) {
   const auto seq = seq_of(IdKind::Position, position_id);
   if (!seq) return false;
-  // Two statements so the common case leaves entry_price alone.
-  Query q = entry_price ? c.query(
-                              "UPDATE positions SET status = ?1, updated_at = ?2, entry_price = ?3 "
-                              "WHERE seq = ?4 AND position_id = ?5 AND status = ?6")
-                        : c.query(
-                              "UPDATE positions SET status = ?1, updated_at = ?2 "
-                              "WHERE seq = ?4 AND position_id = ?5 AND status = ?6");
-  q.text(1, to_string(to)).text(2, at).opt_text(3, entry_price).integer(4, *seq);
-  q.text(5, position_id).text(6, to_string(from));
+  Query q = c.query(
+      "UPDATE positions SET status = ?1, updated_at = ?2 "
+      "WHERE seq = ?3 AND position_id = ?4 AND status = ?5");
+  q.text(1, to_string(to)).text(2, at).integer(3, *seq).text(4, position_id);
+  return q.text(5, to_string(from)).exec() == 1;
+}
+
+std::optional<OrderRecord> set_order_fill(Connection& c, std::string_view account,
+                                          std::string_view order_id, OrderStatus from,
+                                          const Decimal& filled_before, OrderStatus to,
+                                          const OrderRecord& fill, std::string_view at) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq || !fill.average_fill_price) return std::nullopt;
+  {
+    Query q = c.query(
+        "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
+        "average_fill_price = ?5 WHERE seq = ?6 AND order_id = ?7 AND account_id = ?8 "
+        "AND status = ?9 AND filled_amount = ?10");
+    q.text(1, to_string(to)).text(2, at).text(3, fill.filled_amount.text());
+    q.text(4, fill.filled_notional.text()).text(5, fill.average_fill_price->text());
+    q.integer(6, *seq).text(7, order_id).text(8, account).text(9, to_string(from));
+    if (q.text(10, filled_before.text()).exec() != 1) return std::nullopt;
+  }
+  static const std::string sql = kSelectOrder + "WHERE seq = ?1";
+  Query q = c.query(sql.c_str());
+  q.integer(1, *seq);
+  if (!q.step()) throw SQLite::Exception("updated order vanished", SQLITE_CORRUPT);
+  return read_order(q);
+}
+
+bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
+                       const Decimal& entry_price, std::string_view at) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return false;
+  Query q = c.query(
+      "UPDATE positions SET size = ?1, entry_price = ?2, updated_at = ?3, "
+      "status = CASE status WHEN 'LIQUIDATED' THEN status ELSE 'OPEN' END "
+      "WHERE seq = ?4 AND position_id = ?5");
+  q.text(1, size.text()).text(2, entry_price.text()).text(3, at).integer(4, *seq);
+  return q.text(5, position_id).exec() == 1;
+}
+
+bool insert_execution(Connection& c, const ExecutionRecord& e) {
+  Query q = c.query(
+      "INSERT INTO executions (account_id, exec_id, order_id, kind, last_amount, last_price, at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, exec_id) DO NOTHING");
+  q.text(1, e.account_id).text(2, e.exec_id).text(3, e.order_id).text(4, to_string(e.kind));
+  q.text(5, e.last_amount.text()).text(6, e.last_price.text()).text(7, e.at);
   return q.exec() == 1;
+}
+
+Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
+                                       std::string_view exec_id) {
+  static const std::string sql = std::string("SELECT ") + kExecutionColumns +
+                                 " FROM executions WHERE account_id = ?1 AND exec_id = ?2";
+  Query q = c.query(sql.c_str());
+  q.text(1, account).text(2, exec_id);
+  if (!q.step()) return not_found("execution not found");
+  return read_execution(q);
 }
 
 void append_event(Connection& c, const OrderEvent& e) {

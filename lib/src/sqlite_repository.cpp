@@ -63,11 +63,29 @@ class SqliteTx final : public WriteTx {
     });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
-                                   std::string_view at,
-                                   const std::optional<std::string>& entry_price) override {
-    return guarded([&]() -> Result<bool> {
-      return sqlite::set_position_status(c_, id, from, to, at, entry_price);
+                                   std::string_view at) override {
+    return guarded(
+        [&]() -> Result<bool> { return sqlite::set_position_status(c_, id, from, to, at); });
+  }
+  Result<std::optional<OrderRecord>> set_order_fill(std::string_view account, std::string_view id,
+                                                    OrderStatus from, const Decimal& filled_before,
+                                                    OrderStatus to, const OrderRecord& fill,
+                                                    std::string_view at) override {
+    return guarded([&]() -> Result<std::optional<OrderRecord>> {
+      return sqlite::set_order_fill(c_, account, id, from, filled_before, to, fill, at);
     });
+  }
+  Result<bool> set_position_fill(std::string_view id, const Decimal& size,
+                                 const Decimal& entry_price, std::string_view at) override {
+    return guarded(
+        [&]() -> Result<bool> { return sqlite::set_position_fill(c_, id, size, entry_price, at); });
+  }
+  Result<bool> insert_execution(const ExecutionRecord& e) override {
+    return guarded([&]() -> Result<bool> { return sqlite::insert_execution(c_, e); });
+  }
+  Result<ExecutionRecord> find_execution(std::string_view account,
+                                         std::string_view exec_id) override {
+    return guarded([&] { return sqlite::find_execution(c_, account, exec_id); });
   }
   Result<void> append_event(const OrderEvent& e) override {
     return guarded([&]() -> Result<void> { return sqlite::append_event(c_, e), Ok{}; });

@@ -9,7 +9,7 @@
 namespace orderstate::sqlite {
 namespace {
 
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     // 1: orders, positions, the event journal and the ID counter. Every lookup
     // a request makes has an index; symbols compare case-insensitively.
     R"sql(
@@ -102,6 +102,60 @@ ALTER TABLE positions_v2 RENAME TO positions;
 CREATE INDEX positions_by_account ON positions (account_id, seq);
 CREATE INDEX positions_by_status ON positions (account_id, status, seq);
 CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
+)sql",
+    // 3: partial fills (issue 14). Orders gain the FIX statuses
+    // PARTIALLY_FILLED, EXPIRED and REJECTED, a time in force, and their
+    // executions so far; executions records each report once per account.
+    // The status CHECK changes, so the table is rebuilt as in 2; new columns
+    // come last, in the order PostgreSQL's ALTER TABLE appends them.
+    R"sql(
+CREATE TABLE orders_v3 (
+  seq             INTEGER PRIMARY KEY,
+  order_id        TEXT NOT NULL,
+  position_id     TEXT NOT NULL,
+  account_id      TEXT NOT NULL,
+  client_order_id TEXT,
+  exchange        TEXT NOT NULL,
+  symbol          TEXT NOT NULL COLLATE NOCASE,
+  side            TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  type            TEXT NOT NULL CHECK (type IN ('MARKET', 'LIMIT')),
+  amount          TEXT NOT NULL,
+  price           TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED',
+                                                  'EXPIRED', 'REJECTED', 'CLOSED')),
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL,
+  time_in_force   TEXT NOT NULL CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
+  expire_at       TEXT,
+  filled_amount   TEXT NOT NULL,
+  filled_notional TEXT NOT NULL,
+  average_fill_price TEXT
+);
+INSERT INTO orders_v3 (seq, order_id, position_id, account_id, client_order_id, exchange, symbol,
+                       side, type, amount, price, status, created_at, updated_at, time_in_force,
+                       expire_at, filled_amount, filled_notional, average_fill_price)
+  SELECT seq, order_id, position_id, account_id, client_order_id, exchange, symbol, side, type,
+         amount, price, status, created_at, updated_at, 'GTC', NULL, '0', '0', NULL
+  FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v3 RENAME TO orders;
+CREATE UNIQUE INDEX orders_by_client_id ON orders (account_id, client_order_id)
+  WHERE client_order_id IS NOT NULL;
+CREATE INDEX orders_by_account ON orders (account_id, seq);
+CREATE INDEX orders_by_status ON orders (account_id, status, seq);
+CREATE INDEX orders_by_symbol ON orders (account_id, symbol, seq);
+CREATE INDEX orders_by_status_symbol ON orders (account_id, status, symbol, seq);
+
+CREATE TABLE executions (
+  account_id  TEXT NOT NULL,
+  exec_id     TEXT NOT NULL,
+  order_id    TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED')),
+  last_amount TEXT NOT NULL,
+  last_price  TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  PRIMARY KEY (account_id, exec_id)
+);
 )sql",
 };
 

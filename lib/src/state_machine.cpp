@@ -11,35 +11,52 @@ struct Row {
   Transition to;
 };
 
-// The whole machine. Anything not listed is forbidden.
-constexpr std::array<Row, 4> kTable{{
-    {OrderStatus::Open,
-     Action::Cancel,
-     {OrderStatus::Canceled, PositionStatus::Open, PositionStatus::Closed}},
-    {OrderStatus::Open, Action::Fill, {OrderStatus::Filled, std::nullopt, std::nullopt}},
-    {OrderStatus::Open,
-     Action::Liquidate,
-     {OrderStatus::Closed, PositionStatus::Open, PositionStatus::Liquidated}},
-    {OrderStatus::Filled,
-     Action::Liquidate,
-     {OrderStatus::Closed, PositionStatus::Open, PositionStatus::Liquidated}},
+using S = OrderStatus;
+using P = PositionStatus;
+constexpr std::optional<P> kSame;
+
+// The whole machine (the table in the header). Anything not listed is forbidden.
+constexpr std::array<Row, 16> kTable{{
+    {S::Open, Action::Cancel, {S::Canceled, P::Open, P::Closed}},
+    {S::PartiallyFilled, Action::Cancel, {S::Canceled, kSame, kSame}},
+    {S::Open, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
+    {S::PartiallyFilled, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
+    {S::Open, Action::Fill, {S::Filled, kSame, kSame, true}},
+    {S::PartiallyFilled, Action::Fill, {S::Filled, kSame, kSame, true}},
+    {S::Canceled, Action::LateFill, {S::Canceled, kSame, kSame, true}},
+    {S::Expired, Action::LateFill, {S::Expired, kSame, kSame, true}},
+    {S::Open, Action::Expire, {S::Expired, P::Open, P::Closed}},
+    {S::PartiallyFilled, Action::Expire, {S::Expired, kSame, kSame}},
+    {S::Open, Action::Reject, {S::Rejected, P::Open, P::Closed}},
+    {S::Open, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
+    {S::PartiallyFilled, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
+    {S::Filled, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
+    {S::Canceled, Action::Liquidate, {S::Canceled, P::Open, P::Liquidated}},
+    {S::Expired, Action::Liquidate, {S::Expired, P::Open, P::Liquidated}},
 }};
+
+constexpr std::size_t kActions = std::size(kAllActions);
 
 struct Sources {
   std::array<OrderStatus, kTable.size()> statuses{};
   std::size_t count = 0;
 };
 
-constexpr Sources sources_of(Action action) {
-  Sources s;
+constexpr std::array<Sources, kActions> sources() {
+  std::array<Sources, kActions> out{};
   for (const Row& row : kTable) {
-    if (row.action == action) s.statuses[s.count++] = row.from;
+    Sources& s = out[static_cast<std::size_t>(row.action)];
+    s.statuses[s.count++] = row.from;
   }
-  return s;
+  return out;
 }
 
-constexpr std::array<Sources, 3> kSources{sources_of(Action::Cancel), sources_of(Action::Fill),
-                                          sources_of(Action::Liquidate)};
+constexpr std::array<Sources, kActions> kSources = sources();
+
+constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled};
+constexpr OrderStatus kShownFilled[] = {S::Filled};
+constexpr OrderStatus kShownCanceled[] = {S::Canceled};
+constexpr OrderStatus kShownClosed[] = {S::Closed, S::Expired, S::Rejected};
 
 }  // namespace
 
@@ -47,8 +64,16 @@ const char* to_string(Action a) {
   switch (a) {
     case Action::Cancel:
       return "cancel";
+    case Action::PartialFill:
+      return "partial_fill";
     case Action::Fill:
       return "fill";
+    case Action::LateFill:
+      return "late_fill";
+    case Action::Expire:
+      return "expire";
+    case Action::Reject:
+      return "reject";
     case Action::Liquidate:
       return "liquidate";
   }
@@ -69,9 +94,42 @@ std::span<const OrderStatus> allowed_from(Action action) {
 
 bool is_final(OrderStatus status) {
   for (const Row& row : kTable) {
-    if (row.from == status) return false;
+    if (row.from == status && row.to.order_to != status) return false;
   }
   return true;
+}
+
+Decimal remaining_amount(const OrderRecord& order) {
+  // Working: something other than a late fill can still fill it.
+  if (!next(order.status, Action::Fill)) return Decimal();
+  return Decimal::subtract(order.amount, order.filled_amount);
+}
+
+OrderStatus v1_status(OrderStatus status) {
+  switch (status) {
+    case S::PartiallyFilled:
+      return S::Open;
+    case S::Expired:
+    case S::Rejected:
+      return S::Closed;
+    default:
+      return status;
+  }
+}
+
+std::span<const OrderStatus> statuses_shown_as(OrderStatus v1) {
+  switch (v1) {
+    case S::Open:
+      return kShownOpen;
+    case S::Filled:
+      return kShownFilled;
+    case S::Canceled:
+      return kShownCanceled;
+    case S::Closed:
+      return kShownClosed;
+    default:
+      return {};
+  }
 }
 
 }  // namespace orderstate

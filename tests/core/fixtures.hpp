@@ -131,24 +131,37 @@ inline PlaceRequest limit_buy(std::string amount = "0.01", std::string price = "
 // A unit's typical writes, for tests of the write path: takes the next
 // sequence and inserts an order and its position under it. The order's id,
 // when the insert succeeded, goes to `inserted_id`.
+// A decimal from text known to be valid (parse_stored: any length).
+inline Decimal dec(std::string_view text) {
+  return Decimal::parse_stored(text).value();
+}
+
+// A minimal OPEN order of 1 at 0 on "acct" and its position, with the ID of
+// `seq`, for tests that write through WriteTx directly.
+inline std::pair<OrderRecord, PositionRecord> bare_order(std::int64_t seq) {
+  OrderRecord o;
+  o.order_id = format_id(IdKind::Order, kT0, seq);
+  o.position_id = format_id(IdKind::Position, kT0, seq);
+  o.account_id = "acct";
+  o.exchange = "x";
+  o.symbol = "S";
+  o.amount = *Decimal::parse("1");
+  o.created_at = o.updated_at = "t";
+  PositionRecord p;
+  p.position_id = o.position_id;
+  p.order_id = o.order_id;
+  p.account_id = o.account_id;
+  p.exchange = o.exchange;
+  p.symbol = o.symbol;
+  p.size = o.amount;
+  p.opened_at = p.updated_at = "t";
+  return {o, p};
+}
+
 inline Result<void> insert_next_order(WriteTx& tx, std::string* inserted_id = nullptr) {
   auto seq = tx.next_sequence();
   if (!seq.ok()) return seq.error();
-  OrderRecord o{format_id(IdKind::Order, kT0, *seq),
-                format_id(IdKind::Position, kT0, *seq),
-                "acct",
-                std::nullopt,
-                "x",
-                "S",
-                Side::Buy,
-                OrderType::Market,
-                "1",
-                "0",
-                OrderStatus::Open,
-                "t",
-                "t"};
-  PositionRecord p{o.position_id, o.order_id,           "acct", "x", "S", Side::Buy, "1",
-                   "0",           PositionStatus::Open, "t",    "t"};
+  const auto [o, p] = bare_order(*seq);
   if (auto inserted = tx.insert(o, p); !inserted) return inserted;
   if (inserted_id) *inserted_id = o.order_id;
   return Ok{};

@@ -4,6 +4,7 @@
 #include "orderstate/state_machine.hpp"
 
 using namespace orderstate;
+using orderstate::testing::dec;
 using orderstate::testing::limit_buy;
 using orderstate::testing::Service;
 
@@ -40,11 +41,16 @@ TEST_CASE("placing an order opens it and its position with exact fields", "[orde
                          "BTC/USDT",
                          Side::Buy,
                          OrderType::Limit,
-                         "0.01",
-                         "50000.00",
+                         dec("0.01"),
+                         dec("50000.00"),
                          OrderStatus::Open,
                          "2026-03-03T12:00:00Z",
-                         "2026-03-03T12:00:00Z"};
+                         "2026-03-03T12:00:00Z",
+                         TimeInForce::Gtc,
+                         std::nullopt,
+                         dec("0"),
+                         dec("0"),
+                         std::nullopt};
   CHECK(placed->order == want);
   const PositionRecord want_pos{"pos-20260303120000-1",
                                 "ord-20260303120000-1",
@@ -52,8 +58,8 @@ TEST_CASE("placing an order opens it and its position with exact fields", "[orde
                                 "binance",
                                 "BTC/USDT",
                                 Side::Buy,
-                                "0.01",
-                                "50000.00",
+                                dec("0.01"),
+                                dec("50000.00"),
                                 PositionStatus::Open,
                                 "2026-03-03T12:00:00Z",
                                 "2026-03-03T12:00:00Z"};
@@ -112,7 +118,7 @@ TEST_CASE("fill then cancel is NotOpen and the position stays open", "[orders]")
   CHECK(s.orders.cancel("acct", id).code() == Errc::NotOpen);
   auto pos = s.orders.get_position("acct", filled->position_id).value();
   CHECK(pos.status == PositionStatus::Open);
-  CHECK(pos.entry_price == "49999.5");
+  CHECK(pos.entry_price == "49999.500000000");  // the average: price scale + 8 digits
   CHECK(s.orders.get_order("acct", id)->status == OrderStatus::Filled);
 }
 
@@ -277,7 +283,8 @@ TEST_CASE("liquidate_all closes every open position in one go", "[orders]") {
   Service s;
   place_id(s);
   const auto filled = place_id(s, "acct", {"binance", "ETH/USDT", "SELL", "MARKET", "1", "", {}});
-  REQUIRE(s.orders.fill("acct", filled).ok());
+  CHECK(s.orders.fill("acct", filled).code() == Errc::InvalidArgument);  // no price to fill at
+  REQUIRE(s.orders.fill("acct", filled, std::string("3000")).ok());
   const auto canceled = place_id(s);
   REQUIRE(s.orders.cancel("acct", canceled).ok());
   auto all = s.orders.liquidate_all("acct", std::nullopt);
@@ -298,32 +305,29 @@ TEST_CASE("orders list newest first with a stable cursor and filters", "[orders]
   REQUIRE(s.orders.cancel("acct", "ord-20260303120000-2").ok());
   place_id(s, "other");
 
-  auto page1 = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 2, std::nullopt});
+  auto page1 = s.orders.list_orders("acct", {{}, std::nullopt, 2, std::nullopt});
   REQUIRE(page1.ok());
   REQUIRE(page1->orders.size() == 2);
   CHECK(page1->orders[0].order_id == "ord-20260303120000-5");
   CHECK(page1->orders[1].order_id == "ord-20260303120000-4");
   REQUIRE(page1->next_cursor == "ord-20260303120000-4");
   place_id(s);  // a newer order does not shift the next page
-  auto page2 = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 2, page1->next_cursor});
+  auto page2 = s.orders.list_orders("acct", {{}, std::nullopt, 2, page1->next_cursor});
   CHECK(page2->orders[0].order_id == "ord-20260303120000-3");
   CHECK(page2->orders[1].order_id == "ord-20260303120000-2");
-  auto page3 = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 2, page2->next_cursor});
+  auto page3 = s.orders.list_orders("acct", {{}, std::nullopt, 2, page2->next_cursor});
   REQUIRE(page3->orders.size() == 1);
   CHECK_FALSE(page3->next_cursor);
 
-  auto canceled = s.orders.list_orders("acct", {OrderStatus::Canceled, std::nullopt, 10, {}});
+  auto canceled = s.orders.list_orders("acct", {{OrderStatus::Canceled}, std::nullopt, 10, {}});
   REQUIRE(canceled->orders.size() == 1);
   CHECK(canceled->orders[0].order_id == "ord-20260303120000-2");
-  CHECK(s.orders.list_orders("acct", {std::nullopt, std::string("ETH/USDT"), 10, {}})
-            ->orders.empty());
-  CHECK(s.orders.list_orders("acct", {OrderStatus::Open, std::string("btc/usdt"), 10, {}})
+  CHECK(s.orders.list_orders("acct", {{}, std::string("ETH/USDT"), 10, {}})->orders.empty());
+  CHECK(s.orders.list_orders("acct", {{OrderStatus::Open}, std::string("btc/usdt"), 10, {}})
             ->orders.size() == 5);
-  CHECK(s.orders.list_orders("acct", {std::nullopt, std::nullopt, 0, {}}).code() ==
-        Errc::InvalidArgument);
-  CHECK(s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1001, {}}).code() ==
-        Errc::InvalidArgument);
-  CHECK(s.orders.list_orders("acct", {std::nullopt, std::nullopt, 10, std::string("x")}).code() ==
+  CHECK(s.orders.list_orders("acct", {{}, std::nullopt, 0, {}}).code() == Errc::InvalidArgument);
+  CHECK(s.orders.list_orders("acct", {{}, std::nullopt, 1001, {}}).code() == Errc::InvalidArgument);
+  CHECK(s.orders.list_orders("acct", {{}, std::nullopt, 10, std::string("x")}).code() ==
         Errc::InvalidArgument);
 }
 

@@ -407,16 +407,19 @@ TEST_CASE("the SQLite and PostgreSQL schemas describe the same tables, constrain
 
   // The tables, bookkeeping included.
   CHECK(sqlite.tables ==
-        std::set<std::string>{"id_sequence", "order_events", "orders", "positions"});
-  CHECK(postgres.tables ==
-        std::set<std::string>{"order_events", "orders", "positions", "schema_version"});
+        std::set<std::string>{"executions", "id_sequence", "order_events", "orders", "positions"});
+  CHECK(postgres.tables == std::set<std::string>{"executions", "order_events", "orders",
+                                                 "positions", "schema_version"});
 
   // The readers and the mapping work: facts of each kind, read on both sides.
   const std::vector<std::string> known = {
       "orders table",
       "orders column 1 seq int64 not null",
       "orders primary key (seq)",
-      "orders check status IN ('OPEN', 'FILLED', 'CANCELED', 'CLOSED')",
+      "orders check status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', "
+      "'REJECTED', 'CLOSED')",
+      "orders column 19 average_fill_price text null",
+      "executions primary key (account_id, exec_id)",
       "orders index orders_by_client_id unique (account_id, client_order_id) "
       "where client_order_id IS NOT NULL",
       "orders index orders_by_symbol (account_id, lower(symbol), seq)",

@@ -43,7 +43,7 @@ TEST_CASE("a database with a newer schema is refused with a clear error", "[sqli
   REQUIRE_FALSE(repo.ok());
   CHECK(repo.code() == Errc::Storage);
   CHECK(repo.error().message ==
-        "database schema version 99 is newer than this orderstate supports (2)");
+        "database schema version 99 is newer than this orderstate supports (3)");
 }
 
 TEST_CASE("the schema version is recorded and reopening does not migrate again", "[sqlite]") {
@@ -84,6 +84,33 @@ DROP TABLE positions_v2;
 CREATE INDEX positions_by_account ON positions (account_id, seq);
 CREATE INDEX positions_by_status ON positions (account_id, status, seq);
 CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
+DROP TABLE executions;
+ALTER TABLE orders RENAME TO orders_v3;
+CREATE TABLE orders (
+  seq             INTEGER PRIMARY KEY,
+  order_id        TEXT NOT NULL,
+  position_id     TEXT NOT NULL,
+  account_id      TEXT NOT NULL,
+  client_order_id TEXT,
+  exchange        TEXT NOT NULL,
+  symbol          TEXT NOT NULL COLLATE NOCASE,
+  side            TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  type            TEXT NOT NULL CHECK (type IN ('MARKET', 'LIMIT')),
+  amount          TEXT NOT NULL,
+  price           TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('OPEN', 'FILLED', 'CANCELED', 'CLOSED')),
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL
+);
+INSERT INTO orders SELECT seq, order_id, position_id, account_id, client_order_id, exchange,
+  symbol, side, type, amount, price, status, created_at, updated_at FROM orders_v3;
+DROP TABLE orders_v3;
+CREATE UNIQUE INDEX orders_by_client_id ON orders (account_id, client_order_id)
+  WHERE client_order_id IS NOT NULL;
+CREATE INDEX orders_by_account ON orders (account_id, seq);
+CREATE INDEX orders_by_status ON orders (account_id, status, seq);
+CREATE INDEX orders_by_symbol ON orders (account_id, symbol, seq);
+CREATE INDEX orders_by_status_symbol ON orders (account_id, status, symbol, seq);
 PRAGMA user_version = 1;
 COMMIT;
 )sql");
@@ -131,7 +158,7 @@ TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows
   Service s({db.path()});
   {
     SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 3);
     CHECK(index_names(raw, "positions") == std::vector<std::string>{"positions_by_account",
                                                                     "positions_by_status",
                                                                     "positions_by_status_symbol"});
@@ -142,6 +169,7 @@ TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows
       CHECK(e.getExtendedErrorCode() == SQLITE_CONSTRAINT_CHECK);
     }
   }
+  CHECK(s.orders.get_order("acct", buy.order.order_id).value() == buy.order);
   CHECK(s.orders.get_position("acct", buy.position.position_id).value() == buy.position);
   CHECK(s.orders.get_position("acct", sell.position.position_id).value() == sell.position);
   CHECK(sell.position.status == PositionStatus::Closed);
@@ -257,7 +285,7 @@ TEST_CASE("two processes cancelling the same orders yield exactly one success pe
   CHECK(failures == 0);
   CHECK(wins == kOrders);
   Service s({db.path()});
-  CHECK(s.orders.list_orders("acct", {OrderStatus::Canceled, std::nullopt, 1000, {}})
+  CHECK(s.orders.list_orders("acct", {{OrderStatus::Canceled}, std::nullopt, 1000, {}})
             ->orders.size() == kOrders);
   for (int i = 1; i <= kOrders; ++i) {
     CHECK(s.orders.history("acct", "ord-20260303120000-" + std::to_string(i))->size() == 2);
@@ -279,21 +307,7 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
           auto seq = tx.next_sequence();  // a write the failing unit must undo
           if (!seq.ok()) return seq.error();
           if (fail) return invalid_argument("refused on purpose");
-          OrderRecord o{format_id(IdKind::Order, testing::kT0, *seq),
-                        format_id(IdKind::Position, testing::kT0, *seq),
-                        "acct",
-                        std::nullopt,
-                        "x",
-                        "S",
-                        Side::Buy,
-                        OrderType::Market,
-                        "1",
-                        "0",
-                        OrderStatus::Open,
-                        "t",
-                        "t"};
-          PositionRecord p{o.position_id, o.order_id,           "acct", "x", "S", Side::Buy, "1",
-                           "0",           PositionStatus::Open, "t",    "t"};
+          const auto [o, p] = testing::bare_order(*seq);
           return tx.insert(o, p);
         });
         if (r.ok())
@@ -305,7 +319,7 @@ TEST_CASE("a failing unit of work leaves no trace and does not fail its batch-ma
   }
   for (auto& t : threads) t.join();
   CHECK(ok + failed == kThreads * kEach);
-  auto orders = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1000, {}});
+  auto orders = s.orders.list_orders("acct", {{}, std::nullopt, 1000, {}});
   REQUIRE(orders.ok());
   CHECK(static_cast<int>(orders->orders.size()) == ok.load());
   // Sequences consumed by failed units were rolled back: the ids are dense.
@@ -361,7 +375,7 @@ TEST_CASE("a unit that throws an int fails alone with a Storage error and the wr
   CHECK(other == 0);
   CHECK(threw == kThrowers);
   CHECK(ok == kThreads * kEach - kThrowers);
-  auto orders = s.orders.list_orders("acct", {std::nullopt, std::nullopt, 1000, {}});
+  auto orders = s.orders.list_orders("acct", {{}, std::nullopt, 1000, {}});
   REQUIRE(orders.ok());
   REQUIRE(orders->orders.size() == 1 + kThreads * kEach - kThrowers);
   // Only the committed units took a sequence: the ids are dense.

@@ -3,6 +3,7 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include "orderstate/state_machine.hpp"
 #include "orderstate/text.hpp"
 
 namespace orderstate::http {
@@ -66,19 +67,50 @@ void write_string(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-void write_order(JsonWriter& w, const OrderRecord& o) {
-  w.StartObject();
+namespace {
+
+void write_optional(JsonWriter& w, const char* key, const std::optional<std::string>& value) {
+  w.Key(key);
+  if (value) {
+    write_string(w, *value);
+  } else {
+    w.Null();
+  }
+}
+
+// The original's eleven fields, in its order; `status` as given.
+void write_order_fields(JsonWriter& w, const OrderRecord& o, OrderStatus status) {
   write_member(w, "order_id", o.order_id);
   write_member(w, "position_id", o.position_id);
   write_member(w, "exchange", o.exchange);
   write_member(w, "symbol", o.symbol);
   write_member(w, "side", to_string(o.side));
   write_member(w, "type", to_string(o.type));
-  write_member(w, "amount", o.amount);
-  write_member(w, "price", o.price);
-  write_member(w, "status", to_string(o.status));
+  write_member(w, "amount", o.amount.text());
+  write_member(w, "price", o.price.text());
+  write_member(w, "status", to_string(status));
   write_member(w, "created_at", o.created_at);
   write_member(w, "updated_at", o.updated_at);
+}
+
+}  // namespace
+
+void write_order(JsonWriter& w, const OrderRecord& o) {
+  w.StartObject();
+  write_order_fields(w, o, v1_status(o.status));
+  w.EndObject();
+}
+
+void write_order_v2(JsonWriter& w, const OrderRecord& o) {
+  w.StartObject();
+  write_order_fields(w, o, o.status);
+  write_optional(w, "client_order_id", o.client_order_id);
+  write_member(w, "time_in_force", to_string(o.time_in_force));
+  write_optional(w, "expire_at", o.expire_at);
+  write_member(w, "filled_amount", o.filled_amount.text());
+  write_member(w, "remaining_amount", remaining_amount(o).text());
+  write_optional(w, "average_fill_price",
+                 o.average_fill_price ? std::optional(o.average_fill_price->text()) : std::nullopt);
   w.EndObject();
 }
 
@@ -89,27 +121,43 @@ void write_position(JsonWriter& w, const PositionRecord& p) {
   write_member(w, "exchange", p.exchange);
   write_member(w, "symbol", p.symbol);
   write_member(w, "side", to_string(p.side));
-  write_member(w, "size", p.size);
-  write_member(w, "entry_price", p.entry_price);
+  write_member(w, "size", p.size.text());
+  write_member(w, "entry_price", p.entry_price.text());
   write_member(w, "status", to_string(p.status));
   write_member(w, "opened_at", p.opened_at);
   write_member(w, "updated_at", p.updated_at);
   w.EndObject();
 }
 
-void write_event(JsonWriter& w, const OrderEvent& e) {
+namespace {
+
+void write_event_as(JsonWriter& w, const OrderEvent& e, OrderStatus (*shown)(OrderStatus)) {
   w.StartObject();
   write_member(w, "order_id", e.order_id);
   w.Key("from");
   if (e.from) {
-    write_string(w, to_string(*e.from));
+    write_string(w, to_string(shown(*e.from)));
   } else {
     w.Null();
   }
-  write_member(w, "to", to_string(e.to));
+  write_member(w, "to", to_string(shown(e.to)));
   write_member(w, "at", e.at);
   write_member(w, "reason", e.reason);
   w.EndObject();
+}
+
+OrderStatus true_status(OrderStatus s) {
+  return s;
+}
+
+}  // namespace
+
+void write_event(JsonWriter& w, const OrderEvent& e) {
+  write_event_as(w, e, v1_status);
+}
+
+void write_event_v2(JsonWriter& w, const OrderEvent& e) {
+  write_event_as(w, e, true_status);
 }
 
 std::string error_body(std::string_view message) {

@@ -21,9 +21,15 @@ namespace orderstate::http {
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void write_string(JsonWriter& w, std::string_view s);
+// The v1 (original) shape: eleven fields, status as v1_status shows it.
 void write_order(JsonWriter& w, const OrderRecord& order);
+// The v2 shape: v1's fields with the true status, then client_order_id,
+// time_in_force, expire_at, filled_amount, remaining_amount, average_fill_price.
+void write_order_v2(JsonWriter& w, const OrderRecord& order);
 void write_position(JsonWriter& w, const PositionRecord& position);
+// v1 shows statuses as v1_status does; v2 the true ones.
 void write_event(JsonWriter& w, const OrderEvent& event);
+void write_event_v2(JsonWriter& w, const OrderEvent& event);
 
 // {"status":"error","error":<message>}
 std::string error_body(std::string_view message);

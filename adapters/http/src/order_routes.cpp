@@ -5,6 +5,7 @@
 #include "json.hpp"
 #include "orderstate/decimal.hpp"
 #include "orderstate/ids.hpp"
+#include "orderstate/state_machine.hpp"
 #include "reply.hpp"
 #include "request.hpp"
 #include "router.hpp"
@@ -101,8 +102,11 @@ void cancel_all(const Call& c, httplib::Response& res) {
 // GET orders?status=&symbol=&limit=&cursor=. Returns what is wrong, or "".
 std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
   if (const std::string s = req.get_param_value("status"); !s.empty()) {
-    q.status = parse_order_status(to_upper(s));
-    if (!q.status) return "invalid status filter";
+    // v1 knows four statuses; each stands for those v1_status shows as it.
+    const auto status = parse_order_status(to_upper(s));
+    if (!status || v1_status(*status) != *status) return "invalid status filter";
+    const auto shown = statuses_shown_as(*status);
+    q.statuses.assign(shown.begin(), shown.end());
   }
   if (std::string s = req.get_param_value("symbol"); !s.empty()) q.symbol = std::move(s);
   if (const std::string s = req.get_param_value("limit"); !s.empty()) {

@@ -90,14 +90,14 @@ RouteCounter* counter_for(const Context& ctx, std::string_view label) {
   return ctx.options.metrics ? &ctx.options.metrics->route(label) : nullptr;
 }
 
-Router::Router(httplib::Server& server, std::shared_ptr<const Context> context)
+Router::Router(httplib::Server& server, std::shared_ptr<const Context> context, std::string prefix)
     : server_(server),
       context_(std::move(context)),
-      prefix_pattern_(escape_regex(context_->options.prefix) + "/") {}
+      prefix_(std::move(prefix)),
+      prefix_pattern_(escape_regex(prefix_) + "/") {}
 
 RouteCounter* Router::add(const std::string& path, std::string_view label, const char* method) {
-  RouteCounter* counter =
-      counter_for(*context_, context_->options.prefix + "/" + std::string(label));
+  RouteCounter* counter = counter_for(*context_, prefix_ + "/" + std::string(label));
   routes_.push_back({prefix_pattern_ + path, method, counter});
   return counter;
 }
@@ -126,14 +126,23 @@ void Router::post(const std::string& path, std::string_view label, Route route) 
 }
 
 void Router::answer_other_methods() {
-  for (const Registered& r : routes_) {
-    auto answer = [allowed = r.method, counter = r.counter](const httplib::Request&,
-                                                            httplib::Response& res) {
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const Registered& r = routes_[i];
+    // A path with both a GET and a POST route allows both; answer it once.
+    std::string allowed = r.method;
+    bool first = true;
+    for (std::size_t j = 0; j < routes_.size(); ++j) {
+      if (j == i || routes_[j].pattern != r.pattern) continue;
+      first = first && j > i;
+      allowed = "GET, POST";
+    }
+    if (!first) continue;
+    auto answer = [allowed, counter = r.counter](const httplib::Request&, httplib::Response& res) {
       guarded(res, [&] { method_not_allowed(allowed, res); });
       count(counter, res);
     };
-    if (r.method != "GET") server_.Get(r.pattern, answer);
-    if (r.method != "POST") server_.Post(r.pattern, answer);
+    if (allowed.find("GET") == std::string::npos) server_.Get(r.pattern, answer);
+    if (allowed.find("POST") == std::string::npos) server_.Post(r.pattern, answer);
     server_.Put(r.pattern, answer);
     server_.Patch(r.pattern, answer);
     server_.Delete(r.pattern, answer);

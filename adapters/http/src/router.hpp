@@ -40,7 +40,8 @@ void fail(const Call& call, httplib::Response& res, const Error& error, const Er
 
 class Router {
  public:
-  Router(httplib::Server& server, std::shared_ptr<const Context> context);
+  // Routes go under `prefix` (RouteOptions::prefix or v2_prefix).
+  Router(httplib::Server& server, std::shared_ptr<const Context> context, std::string prefix);
 
   // `path` is a std::regex relative to the prefix ("orders/([^/]+)"); `label`
   // its template for the metrics and the OpenAPI document ("orders/{order_id}").
@@ -59,6 +60,7 @@ class Router {
 
   httplib::Server& server_;
   std::shared_ptr<const Context> context_;
+  std::string prefix_;
   std::string prefix_pattern_;
   std::vector<Registered> routes_;
 };
@@ -76,5 +78,6 @@ void guarded(httplib::Response& res, const std::function<void()>& body);
 // Handlers by concern (order_routes.cpp, position_routes.cpp).
 void add_order_routes(Router& router);
 void add_position_routes(Router& router);
+void add_v2_routes(Router& router);  // v2_routes.cpp
 
 }  // namespace orderstate::http

@@ -68,10 +68,15 @@ void mount_unauthenticated(httplib::Server& server, const Context& ctx) {
 void mount_routes(httplib::Server& server, Orders& orders, const Auth& auth,
                   const RouteOptions& options) {
   const auto context = std::make_shared<const Context>(Context{orders, auth, options});
-  Router router(server, context);
+  Router router(server, context, options.prefix);
   add_order_routes(router);
   add_position_routes(router);
   router.answer_other_methods();
+  if (!options.v2_prefix.empty()) {
+    Router v2(server, context, options.v2_prefix);
+    add_v2_routes(v2);
+    v2.answer_other_methods();
+  }
   mount_unauthenticated(server, *context);
 }
 

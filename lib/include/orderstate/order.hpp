@@ -7,30 +7,42 @@
 #include <string>
 #include <string_view>
 
+#include "orderstate/decimal.hpp"
+
 namespace orderstate {
 
 enum class Side { Buy, Sell };
 enum class OrderType { Market, Limit };
-enum class OrderStatus { Open, Filled, Canceled, Closed };
+// FIX OrdStatus (39): OPEN is New (0), PARTIALLY_FILLED 1, FILLED 2,
+// CANCELED 4, REJECTED 8, EXPIRED C. CLOSED is the original service's: the
+// order of a liquidated position. What may follow what: state_machine.hpp.
+enum class OrderStatus { Open, PartiallyFilled, Filled, Canceled, Expired, Rejected, Closed };
 enum class PositionStatus { Open, Closed, Liquidated };
+// FIX TimeInForce (59): GTC 1, IOC 3, FOK 4, DAY 0, GTD 6 (with ExpireTime 126).
+enum class TimeInForce { Gtc, Ioc, Fok, Day, Gtd };
 
 const char* to_string(Side);
 const char* to_string(OrderType);
 const char* to_string(OrderStatus);
 const char* to_string(PositionStatus);
+const char* to_string(TimeInForce);
 
 // Exact, upper-case names only ("OPEN"); for stored values and filters.
 std::optional<Side> parse_side(std::string_view);
 std::optional<OrderType> parse_order_type(std::string_view);
 std::optional<OrderStatus> parse_order_status(std::string_view);
 std::optional<PositionStatus> parse_position_status(std::string_view);
+std::optional<TimeInForce> parse_time_in_force(std::string_view);
 
 // Lenient forms for client input, as the original service accepts them:
 // surrounding whitespace trimmed, any case; an empty type means Market.
 std::optional<Side> parse_side_input(std::string_view);
 std::optional<OrderType> parse_order_type_input(std::string_view);
+// An empty time in force means GTC.
+std::optional<TimeInForce> parse_time_in_force_input(std::string_view);
 
-// Decimals are exact decimal text (see decimal.hpp); times are RFC 3339 UTC.
+// Quantities and prices are exact decimals (decimal.hpp) in the instrument's
+// units as the client wrote them; times are RFC 3339 UTC.
 struct OrderRecord {
   std::string order_id;
   std::string position_id;
@@ -40,11 +52,22 @@ struct OrderRecord {
   std::string symbol;
   Side side = Side::Buy;
   OrderType type = OrderType::Market;
-  std::string amount;
-  std::string price;
+  Decimal amount;  // FIX OrderQty (38)
+  Decimal price;   // FIX Price (44); "0" for a MARKET order placed without one
   OrderStatus status = OrderStatus::Open;
   std::string created_at;
   std::string updated_at;
+  TimeInForce time_in_force = TimeInForce::Gtc;
+  std::optional<std::string> expire_at;  // FIX ExpireTime (126): GTD only
+  // Executions so far. filled_amount is FIX CumQty (14), the sum of the
+  // trades' last_amount; filled_notional the sum of last_amount x last_price
+  // (exact, so the average never drifts); average_fill_price FIX AvgPx (6):
+  // filled_notional / filled_amount rounded half-even to (the largest scale
+  // of any trade's price) + 8 digits. Absent until the first trade.
+  // LeavesQty (151): remaining_amount() in state_machine.hpp.
+  Decimal filled_amount;
+  Decimal filled_notional;
+  std::optional<Decimal> average_fill_price;
 
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };
@@ -56,13 +79,37 @@ struct PositionRecord {
   std::string exchange;
   std::string symbol;
   Side side = Side::Buy;
-  std::string size;
-  std::string entry_price;
+  // The order's amount and price until its first trade; from then on its
+  // filled_amount and average_fill_price (the exposure that is real).
+  Decimal size;
+  Decimal entry_price;
   PositionStatus status = PositionStatus::Open;
   std::string opened_at;
   std::string updated_at;
 
   friend bool operator==(const PositionRecord&, const PositionRecord&) = default;
+};
+
+// FIX ExecType (150) of an execution report: TRADE is F, CANCELED 4,
+// EXPIRED C, REJECTED 8.
+enum class ExecKind { Trade, Canceled, Expired, Rejected };
+const char* to_string(ExecKind);
+std::optional<ExecKind> parse_exec_kind(std::string_view);
+
+// An execution report as recorded, once per (account_id, exec_id). For a
+// TRADE, last_amount (FIX LastQty 32) and last_price (FIX LastPx 31) are
+// the trade's; for the other kinds both are "0". `at` is the venue's time
+// when the report gave one (FIX TransactTime 60), else empty.
+struct ExecutionRecord {
+  std::string account_id;
+  std::string exec_id;  // FIX ExecID (17): the venue's id, unique per account
+  std::string order_id;
+  ExecKind kind = ExecKind::Trade;
+  Decimal last_amount;
+  Decimal last_price;
+  std::string at;
+
+  friend bool operator==(const ExecutionRecord&, const ExecutionRecord&) = default;
 };
 
 // One line of an order's journal. `from` is empty for the placement.
@@ -71,7 +118,9 @@ struct OrderEvent {
   std::optional<OrderStatus> from;
   OrderStatus to = OrderStatus::Open;
   std::string at;
-  std::string reason;  // "place", "cancel", "cancel_all", "fill", "liquidate", ...
+  // "place", "cancel", "cancel_all", "trade", "late_fill", "expire", "reject",
+  // "liquidate", "liquidate_all".
+  std::string reason;
 
   friend bool operator==(const OrderEvent&, const OrderEvent&) = default;
 };

@@ -26,6 +26,30 @@ struct PlaceRequest {
   std::string amount;  // decimal text > 0
   std::string price;   // decimal text; > 0 for LIMIT; empty means "0" for MARKET
   std::optional<std::string> client_order_id = std::nullopt;
+  // FIX TimeInForce (59): "GTC" (also when empty), "IOC", "FOK", "DAY",
+  // "GTD"; any case. GTD needs expire_at, the others refuse it.
+  std::string time_in_force = {};
+  // FIX ExpireTime (126), RFC 3339 UTC ("2026-12-01T00:00:00Z"). Stored and
+  // shown; expiring orders is the expiry issue's (15).
+  std::optional<std::string> expire_at = std::nullopt;
+};
+
+// An execution report from the venue (FIX ExecutionReport, 35=8): the one
+// way fills enter. Names the order by order_id or client_order_id (FIX
+// ClOrdID 11); when both are given they must name the same order.
+struct ExecutionReport {
+  std::string exec_id = {};  // FIX ExecID (17): 1..64 clean characters, unique per account
+  std::optional<std::string> order_id = std::nullopt;
+  std::optional<std::string> client_order_id = std::nullopt;
+  ExecKind kind = ExecKind::Trade;
+  std::string last_amount = {};                  // TRADE only: FIX LastQty (32), decimal text > 0
+  std::string last_price = {};                   // TRADE only: FIX LastPx (31), decimal text > 0
+  std::optional<std::string> at = std::nullopt;  // venue time, RFC 3339 UTC (FIX TransactTime 60)
+};
+
+struct Applied {
+  OrderRecord order;      // as it is after the report
+  bool replayed = false;  // the exec_id was applied before; nothing changed
 };
 
 struct Placed {
@@ -35,7 +59,7 @@ struct Placed {
 };
 
 struct OrderQuery {
-  std::optional<OrderStatus> status;
+  std::vector<OrderStatus> statuses;  // any of these; empty: every status
   std::optional<std::string> symbol;
   int limit = 100;                    // 1..kMaxListLimit
   std::optional<std::string> cursor;  // next_cursor of the previous page
@@ -57,6 +81,10 @@ inline constexpr const char* kLimitPriceNotPositive =
 // exchange, symbol, side, type, amount or price text). Answered 409 verbatim.
 inline constexpr const char* kClientOrderIdReused =
     "client_order_id already used with different parameters";
+// Conflict: a trade report that would fill more than the order's amount.
+inline constexpr const char* kFillExceedsAmount = "fill exceeds order amount";
+// Conflict: an exec_id the account used for a different report.
+inline constexpr const char* kExecIdReused = "exec_id already used with different content";
 
 inline constexpr int kMaxListLimit = 1000;
 inline constexpr std::size_t kMaxTextLength = 64;  // exchange, symbol, client_order_id
@@ -75,19 +103,41 @@ class Orders {
   // is_clean_text (no trimming: " BTC/USDT" is refused).
   Result<Placed> place(std::string_view account, const PlaceRequest& request);
 
-  // OPEN -> CANCELED, its position OPEN -> CLOSED. NotFound: no such order for
-  // the account. NotOpen: the order is FILLED, CANCELED or CLOSED. Exactly one
-  // of any number of concurrent cancels of one order succeeds.
+  // OPEN or PARTIALLY_FILLED -> CANCELED; the position closes if nothing
+  // filled, else stays OPEN with the filled size. NotFound: no such order for
+  // the account. NotOpen: the order is not working (FILLED, CANCELED, ...).
+  // Exactly one of any number of concurrent cancels of one order succeeds.
   Result<OrderRecord> cancel(std::string_view account, std::string_view order_id);
-  // Cancels every OPEN order of the account (of `symbol` when given) in one
+  // cancel() of the account's order with this client_order_id.
+  Result<OrderRecord> cancel_by_client_id(std::string_view account,
+                                          std::string_view client_order_id);
+  // Cancels every working order of the account (of `symbol` when given) in one
   // transaction; returns the canceled orders, oldest first.
   Result<std::vector<OrderRecord>> cancel_all(std::string_view account,
                                               const std::optional<std::string>& symbol);
-  // OPEN -> FILLED; the position stays OPEN. `price`, when given, becomes the
-  // position's entry price.
+  // Applies one execution report, exactly once per (account, exec_id), in one
+  // transaction with the order's position and journal (state_machine.hpp
+  // says what each report does):
+  // - a repeated exec_id with the same content changes nothing and returns
+  //   the order as it is (replayed); with other content: Conflict
+  //   (kExecIdReused);
+  // - a TRADE that would take filled_amount past amount: Conflict
+  //   (kFillExceedsAmount), nothing changes;
+  // - a TRADE for a CANCELED or EXPIRED order counts (journal reason
+  //   "late_fill"); its status stays;
+  // - CANCELED / EXPIRED for an order already in that status changes nothing.
+  // NotFound: no such order for the account. NotOpen: the report does not
+  // apply to the order's status (a TRADE for a FILLED, REJECTED or CLOSED
+  // order, a REJECTED for a PARTIALLY_FILLED one...). InvalidArgument for
+  // malformed input.
+  Result<Applied> apply_execution(std::string_view account, const ExecutionReport& report);
+  // Fills what remains of a working order at `price` (default: its limit
+  // price): a TRADE report with exec_id "fill-<order_id>". InvalidArgument
+  // when neither gives a price > 0; NotOpen when the order is not working.
   Result<OrderRecord> fill(std::string_view account, std::string_view order_id,
                            const std::optional<std::string>& price = std::nullopt);
-  // Position OPEN -> LIQUIDATED, its order OPEN or FILLED -> CLOSED. NotFound
+  // Position OPEN -> LIQUIDATED, its order (OPEN, PARTIALLY_FILLED or FILLED)
+  // -> CLOSED. NotFound
   // when the position does not exist; NotOpen when it is no longer OPEN.
   Result<PositionRecord> liquidate(std::string_view account, std::string_view position_id);
   // Liquidates the account's oldest OPEN position of `symbol` (any case);

@@ -19,7 +19,7 @@
 namespace orderstate {
 
 struct OrderFilter {
-  std::optional<OrderStatus> status;
+  std::vector<OrderStatus> statuses;       // any of these; empty: every status
   std::optional<std::string> symbol;       // matched case-insensitively
   std::optional<std::int64_t> before_seq;  // only orders older than this
   int limit = 100;                         // REQUIRES: 1 <= limit
@@ -60,10 +60,30 @@ class WriteTx {
                                                               std::string_view order_id,
                                                               OrderStatus from, OrderStatus to,
                                                               std::string_view at) = 0;
-  // The same for a position; `entry_price`, when given, replaces the price.
+  // Compare-and-set for a trade: only if the order is still in `from` with
+  // `filled_before` as its filled_amount (same text), it takes `to` and the
+  // fill values of `fill` (filled_amount, filled_notional,
+  // average_fill_price), stamped `at`. The order as it now is, or nullopt.
+  virtual Result<std::optional<OrderRecord>> set_order_fill(std::string_view account,
+                                                            std::string_view order_id,
+                                                            OrderStatus from,
+                                                            const Decimal& filled_before,
+                                                            OrderStatus to, const OrderRecord& fill,
+                                                            std::string_view at) = 0;
+  // A position's size and entry price after a trade; it becomes OPEN unless
+  // it is LIQUIDATED. False when the position does not exist.
+  virtual Result<bool> set_position_fill(std::string_view position_id, const Decimal& size,
+                                         const Decimal& entry_price, std::string_view at) = 0;
+  // Records an execution report once per (account, exec_id). False, and
+  // nothing written, when the exec_id is already recorded (a concurrent
+  // insert from another server is waited for, then counts as recorded).
+  virtual Result<bool> insert_execution(const ExecutionRecord& execution) = 0;
+  // The recorded execution `exec_id` of the account; NotFound when absent.
+  virtual Result<ExecutionRecord> find_execution(std::string_view account,
+                                                 std::string_view exec_id) = 0;
+  // The same for a position (its order's transition says which).
   virtual Result<bool> set_position_status(std::string_view position_id, PositionStatus from,
-                                           PositionStatus to, std::string_view at,
-                                           const std::optional<std::string>& entry_price) = 0;
+                                           PositionStatus to, std::string_view at) = 0;
   virtual Result<void> append_event(const OrderEvent& event) = 0;
 };
 

@@ -3,12 +3,28 @@
 // Everything else asks here; nothing else compares statuses. Pure functions
 // over a constant table; thread-safe.
 //
-//   from \ action   Cancel            Fill             Liquidate
-//   OPEN            CANCELED / CLOSED FILLED / (same)  CLOSED / LIQUIDATED
-//   FILLED          -                 -                CLOSED / LIQUIDATED
-//   CANCELED        -                 -                -
-//   CLOSED          -                 -                -
-// (order status / position status; "-" is forbidden: Errc::NotOpen)
+//   from \ action     Cancel            PartialFill       Fill      LateFill  Expire Reject
+//   Liquidate OPEN              CANCELED / CLOSED PARTIALLY_FILLED  FILLED    -         EXPIRED /
+//   CLOSED  REJECTED / CLOSED CLOSED / LIQUIDATED PARTIALLY_FILLED  CANCELED / (same)
+//   PARTIALLY_FILLED  FILLED    -         EXPIRED / (same)  -                 CLOSED / LIQUIDATED
+//   FILLED            -                 -                 -         -         -                 -
+//   CLOSED / LIQUIDATED CANCELED          -                 -                 -         CANCELED  -
+//   -                 (same) / LIQUIDATED EXPIRED           -                 -                 -
+//   EXPIRED   -                 -                 (same) / LIQUIDATED REJECTED, CLOSED  - - - - -
+//   -                 -
+// (order status / position status; "(same)": the position keeps its status;
+// "-" is forbidden: Errc::NotOpen.)
+//
+// Trades (FIX ExecType F): PartialFill leaves quantity to fill, Fill fills
+// the order's amount exactly, LateFill is a trade the venue reports for an
+// order already CANCELED or EXPIRED here (it executed before our cancel
+// reached it; FIX calls the cancel "too late"): the quantity counts, the
+// status stays final. After any trade the position's size and entry price
+// follow the order's fills and a CLOSED position opens again: the exposure
+// is real. Cancel, Expire and Reject close the position only when nothing
+// filled (the spec's cancel closes it). A CANCELED or EXPIRED order whose
+// position is still OPEN (it filled in part) can have that position
+// liquidated; the order keeps its status. Liquidate needs the position OPEN.
 #pragma once
 
 #include <optional>
@@ -18,7 +34,14 @@
 
 namespace orderstate {
 
-enum class Action { Cancel, Fill, Liquidate };
+enum class Action { Cancel, PartialFill, Fill, LateFill, Expire, Reject, Liquidate };
+
+inline constexpr Action kAllActions[] = {Action::Cancel,   Action::PartialFill, Action::Fill,
+                                         Action::LateFill, Action::Expire,      Action::Reject,
+                                         Action::Liquidate};
+inline constexpr OrderStatus kAllOrderStatuses[] = {
+    OrderStatus::Open,    OrderStatus::PartiallyFilled, OrderStatus::Filled, OrderStatus::Canceled,
+    OrderStatus::Expired, OrderStatus::Rejected,        OrderStatus::Closed};
 
 const char* to_string(Action);
 
@@ -27,6 +50,9 @@ struct Transition {
   // The position's required status before, and after; nullopt: unchanged.
   std::optional<PositionStatus> position_from;
   std::optional<PositionStatus> position_to;
+  // A trade: the position's size and entry price follow the fills, and it is
+  // OPEN afterwards unless LIQUIDATED.
+  bool fills = false;
 };
 
 // What `action` does to an order in `from`; nullopt when it is forbidden.
@@ -36,7 +62,18 @@ std::optional<Transition> next(OrderStatus from, Action action);
 // order a cancel-all may touch").
 std::span<const OrderStatus> allowed_from(Action action);
 
-// True when no action leaves `status`.
+// True when no action moves an order out of `status` (a LateFill keeps it).
 bool is_final(OrderStatus status);
+
+// FIX LeavesQty (151): amount - filled_amount while the order can still
+// trade, 0 once it is final or FILLED.
+Decimal remaining_amount(const OrderRecord& order);
+
+// The status the original service's clients (the v1 routes) know: OPEN,
+// FILLED, CANCELED or CLOSED. PARTIALLY_FILLED is still working and
+// cancelable: OPEN. EXPIRED and REJECTED are done without a cancel: CLOSED.
+OrderStatus v1_status(OrderStatus status);
+// The statuses a v1 status filter means (v1_status's inverse).
+std::span<const OrderStatus> statuses_shown_as(OrderStatus v1);
 
 }  // namespace orderstate

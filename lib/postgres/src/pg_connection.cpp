@@ -56,6 +56,12 @@ E column_enum(const pqxx::field& f, std::optional<E> (*parse)(std::string_view))
   return *value;
 }
 
+Decimal column_decimal(const pqxx::field& f) {
+  const auto value = Decimal::parse_stored(f.c_str());
+  if (!value) throw std::runtime_error("malformed decimal in column " + std::string(f.name()));
+  return *value;
+}
+
 }  // namespace
 
 Result<std::string> build_conninfo(const PostgresOptions& o) {
@@ -157,11 +163,14 @@ Error Connection::fail(const std::exception& e) {
 
 const char* const kOrderColumns =
     "order_id, position_id, account_id, client_order_id, exchange, symbol, side, type, amount, "
-    "price, status, created_at, updated_at";
+    "price, status, created_at, updated_at, time_in_force, expire_at, filled_amount, "
+    "filled_notional, average_fill_price";
 const char* const kPositionColumns =
     "position_id, order_id, account_id, exchange, symbol, side, size, entry_price, status, "
     "opened_at, updated_at";
 const char* const kEventColumns = "order_id, from_status, to_status, at, reason";
+const char* const kExecutionColumns =
+    "account_id, exec_id, order_id, kind, last_amount, last_price, at";
 
 OrderRecord read_order(const pqxx::row& row) {
   auto col = [&](int i) { return row[i]; };
@@ -174,11 +183,16 @@ OrderRecord read_order(const pqxx::row& row) {
   o.symbol = col(5).c_str();
   o.side = column_enum(col(6), &parse_side);
   o.type = column_enum(col(7), &parse_order_type);
-  o.amount = col(8).c_str();
-  o.price = col(9).c_str();
+  o.amount = column_decimal(col(8));
+  o.price = column_decimal(col(9));
   o.status = column_enum(col(10), &parse_order_status);
   o.created_at = col(11).c_str();
   o.updated_at = col(12).c_str();
+  o.time_in_force = column_enum(col(13), &parse_time_in_force);
+  if (!col(14).is_null()) o.expire_at = col(14).c_str();
+  o.filled_amount = column_decimal(col(15));
+  o.filled_notional = column_decimal(col(16));
+  if (!col(17).is_null()) o.average_fill_price = column_decimal(col(17));
   return o;
 }
 
@@ -191,12 +205,25 @@ PositionRecord read_position(const pqxx::row& row) {
   p.exchange = col(3).c_str();
   p.symbol = col(4).c_str();
   p.side = column_enum(col(5), &parse_side);
-  p.size = col(6).c_str();
-  p.entry_price = col(7).c_str();
+  p.size = column_decimal(col(6));
+  p.entry_price = column_decimal(col(7));
   p.status = column_enum(col(8), &parse_position_status);
   p.opened_at = col(9).c_str();
   p.updated_at = col(10).c_str();
   return p;
+}
+
+ExecutionRecord read_execution(const pqxx::row& row) {
+  auto col = [&](int i) { return row[i]; };
+  ExecutionRecord e;
+  e.account_id = col(0).c_str();
+  e.exec_id = col(1).c_str();
+  e.order_id = col(2).c_str();
+  e.kind = column_enum(col(3), &parse_exec_kind);
+  e.last_amount = column_decimal(col(4));
+  e.last_price = column_decimal(col(5));
+  e.at = col(6).c_str();
+  return e;
 }
 
 OrderEvent read_event(const pqxx::row& row) {

@@ -98,11 +98,13 @@ class Connection {
 extern const char* const kOrderColumns;
 extern const char* const kPositionColumns;
 extern const char* const kEventColumns;
+extern const char* const kExecutionColumns;
 
 // Throw on a value the schema's CHECK constraints make impossible.
 OrderRecord read_order(const pqxx::row& row);
 PositionRecord read_position(const pqxx::row& row);
 OrderEvent read_event(const pqxx::row& row);
+ExecutionRecord read_execution(const pqxx::row& row);
 
 // Migrates the database to the latest schema, in one transaction under an
 // advisory lock. Storage if the database's schema is newer than this code.

@@ -61,14 +61,21 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   // client_order_id; when that commits, nothing is written here.
   std::string sql =
       "WITH o AS (INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, "
-      "exchange, symbol, side, type, amount, price, status, created_at, updated_at) VALUES (";
+      "exchange, symbol, side, type, amount, price, status, created_at, updated_at, "
+      "time_in_force, expire_at, filled_amount, filled_notional, average_fill_price) VALUES (";
   sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id);
   sql += ", " + a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
   sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", ";
   sql += a.text_arg(to_string(o.side)) + ", " + a.text_arg(to_string(o.type)) + ", ";
-  sql += a.text_arg(o.amount) + ", ";
-  sql += a.text_arg(o.price) + ", " + a.text_arg(to_string(o.status)) + ", ";
-  sql += a.text_arg(o.created_at) + ", " + a.text_arg(o.updated_at) + ") ";
+  sql += a.text_arg(o.amount.text()) + ", ";
+  sql += a.text_arg(o.price.text()) + ", " + a.text_arg(to_string(o.status)) + ", ";
+  sql += a.text_arg(o.created_at) + ", " + a.text_arg(o.updated_at) + ", ";
+  sql += a.text_arg(to_string(o.time_in_force)) + ", " + a.arg(o.expire_at, "text") + ", ";
+  sql += a.text_arg(o.filled_amount.text()) + ", " + a.text_arg(o.filled_notional.text()) + ", ";
+  sql += a.arg(o.average_fill_price ? std::optional<std::string>(o.average_fill_price->text())
+                                    : std::nullopt,
+               "text") +
+         ") ";
   sql +=
       "ON CONFLICT (account_id, client_order_id) WHERE client_order_id IS NOT NULL DO NOTHING "
       "RETURNING seq) "
@@ -76,8 +83,8 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
       "size, entry_price, status, opened_at, updated_at) SELECT seq, ";
   sql += a.text_arg(p.position_id) + ", " + a.text_arg(p.order_id) + ", ";
   sql += a.text_arg(p.account_id) + ", " + a.text_arg(p.exchange) + ", " + a.text_arg(p.symbol);
-  sql += ", " + a.text_arg(to_string(p.side)) + ", " + a.text_arg(p.size) + ", ";
-  sql += a.text_arg(p.entry_price) + ", " + a.text_arg(to_string(p.status)) + ", ";
+  sql += ", " + a.text_arg(to_string(p.side)) + ", " + a.text_arg(p.size.text()) + ", ";
+  sql += a.text_arg(p.entry_price.text()) + ", " + a.text_arg(to_string(p.status)) + ", ";
   sql += a.text_arg(p.opened_at) + ", " + a.text_arg(p.updated_at) + " FROM o";
   return c.run(sql, a).affected_rows() == 1;
 }
@@ -166,7 +173,11 @@ std::vector<OrderRecord> list_orders(Connection& c, std::string_view account,
   Params a;
   std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) + " AND seq < " +
                     a.int_arg(f.before_seq.value_or(std::numeric_limits<std::int64_t>::max()));
-  if (f.status) sql += " AND status = " + a.text_arg(to_string(*f.status));
+  if (!f.statuses.empty()) {
+    std::string array = "{";
+    for (OrderStatus s : f.statuses) (array += array.size() > 1 ? "," : "") += to_string(s);
+    sql += " AND status = ANY(" + a.arg(array + "}", "text[]") + ")";
+  }
   if (f.symbol) sql += symbol_is("symbol", a, *f.symbol);
   sql += " ORDER BY seq DESC LIMIT " + a.int_arg(f.limit);
   return read_all<OrderRecord>(c.run(sql, a), read_order);
@@ -218,17 +229,73 @@ std::optional<OrderRecord> set_order_status(Connection& c, std::string_view acco
 }
 
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
-                         PositionStatus to, std::string_view at,
-                         const std::optional<std::string>& entry_price) {
+                         PositionStatus to, std::string_view at) {
   const auto seq = seq_of(IdKind::Position, position_id);
   if (!seq) return false;
   Params a;
   std::string sql = "UPDATE positions SET status = " + a.text_arg(to_string(to)) +
-                    ", updated_at = " + a.text_arg(at) + ", entry_price = coalesce(" +
-                    a.arg(entry_price, "text") + ", entry_price) WHERE seq = " + a.int_arg(*seq) +
+                    ", updated_at = " + a.text_arg(at) + " WHERE seq = " + a.int_arg(*seq) +
                     " AND position_id = " + a.text_arg(position_id) +
                     " AND status = " + a.text_arg(to_string(from));
   return c.run(sql, a).affected_rows() == 1;
+}
+
+std::optional<OrderRecord> set_order_fill(Connection& c, std::string_view account,
+                                          std::string_view order_id, OrderStatus from,
+                                          const Decimal& filled_before, OrderStatus to,
+                                          const OrderRecord& fill, std::string_view at) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq || !fill.average_fill_price) return std::nullopt;
+  Params a;
+  std::string sql = "UPDATE orders SET status = " + a.text_arg(to_string(to)) +
+                    ", updated_at = " + a.text_arg(at) +
+                    ", filled_amount = " + a.text_arg(fill.filled_amount.text()) +
+                    ", filled_notional = " + a.text_arg(fill.filled_notional.text()) +
+                    ", average_fill_price = " + a.text_arg(fill.average_fill_price->text());
+  sql += " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(order_id) +
+         " AND account_id = " + a.text_arg(account) +
+         " AND status = " + a.text_arg(to_string(from)) +
+         " AND filled_amount = " + a.text_arg(filled_before.text()) + " RETURNING " + kOrderColumns;
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return std::nullopt;
+  return read_order(r[0]);
+}
+
+bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
+                       const Decimal& entry_price, std::string_view at) {
+  const auto seq = seq_of(IdKind::Position, position_id);
+  if (!seq) return false;
+  Params a;
+  std::string sql = "UPDATE positions SET size = " + a.text_arg(size.text()) +
+                    ", entry_price = " + a.text_arg(entry_price.text()) +
+                    ", updated_at = " + a.text_arg(at) +
+                    ", status = CASE status WHEN 'LIQUIDATED' THEN status ELSE 'OPEN' END"
+                    " WHERE seq = " +
+                    a.int_arg(*seq) + " AND position_id = " + a.text_arg(position_id);
+  return c.run(sql, a).affected_rows() == 1;
+}
+
+bool insert_execution(Connection& c, const ExecutionRecord& e) {
+  Params a;
+  std::string sql =
+      "INSERT INTO executions (account_id, exec_id, order_id, kind, last_amount, last_price, at) "
+      "VALUES (" +
+      a.text_arg(e.account_id) + ", " + a.text_arg(e.exec_id) + ", " + a.text_arg(e.order_id) +
+      ", " + a.text_arg(to_string(e.kind)) + ", " + a.text_arg(e.last_amount.text()) + ", " +
+      a.text_arg(e.last_price.text()) + ", " + a.text_arg(e.at) +
+      ") ON CONFLICT (account_id, exec_id) DO NOTHING";
+  return c.run(sql, a).affected_rows() == 1;
+}
+
+Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
+                                       std::string_view exec_id) {
+  Params a;
+  std::string sql = std::string("SELECT ") + kExecutionColumns +
+                    " FROM executions WHERE account_id = " + a.text_arg(account) +
+                    " AND exec_id = " + a.text_arg(exec_id);
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return not_found("execution not found");
+  return read_execution(r[0]);
 }
 
 void append_event(Connection& c, const OrderEvent& e) {

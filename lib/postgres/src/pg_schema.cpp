@@ -13,7 +13,7 @@ namespace {
 // Symbols compare case-insensitively, ASCII only (as SQLite's NOCASE): the
 // "C" collation makes lower() independent of the database's locale. Indexes
 // and queries must spell the expression the same way (see pg_queries.cpp).
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<const char*, 2> kMigrations{
     // 1: orders, positions, the event journal and the ID sequence. Every
     // lookup a request makes has an index.
     R"sql(
@@ -71,6 +71,32 @@ CREATE TABLE order_events (
   reason      text NOT NULL
 );
 CREATE INDEX order_events_by_order ON order_events (order_seq, id);
+)sql",
+    // 2: partial fills (issue 14); SQLite's migration 3 (the same schema).
+    R"sql(
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED',
+  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED'));
+ALTER TABLE orders
+  ADD COLUMN time_in_force text NOT NULL DEFAULT 'GTC'
+    CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
+  ADD COLUMN expire_at text,
+  ADD COLUMN filled_amount text NOT NULL DEFAULT '0',
+  ADD COLUMN filled_notional text NOT NULL DEFAULT '0',
+  ADD COLUMN average_fill_price text;
+ALTER TABLE orders ALTER COLUMN time_in_force DROP DEFAULT,
+  ALTER COLUMN filled_amount DROP DEFAULT, ALTER COLUMN filled_notional DROP DEFAULT;
+
+CREATE TABLE executions (
+  account_id  text NOT NULL,
+  exec_id     text NOT NULL,
+  order_id    text NOT NULL,
+  kind        text NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED')),
+  last_amount text NOT NULL,
+  last_price  text NOT NULL,
+  at          text NOT NULL,
+  PRIMARY KEY (account_id, exec_id)
+);
 )sql",
 };
 

@@ -68,11 +68,28 @@ class PgTx final : public WriteTx {
     });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
-                                   std::string_view at,
-                                   const std::optional<std::string>& entry_price) override {
-    return op([&]() -> Result<bool> {
-      return pg::set_position_status(c_, id, from, to, at, entry_price);
+                                   std::string_view at) override {
+    return op([&]() -> Result<bool> { return pg::set_position_status(c_, id, from, to, at); });
+  }
+  Result<std::optional<OrderRecord>> set_order_fill(std::string_view account, std::string_view id,
+                                                    OrderStatus from, const Decimal& filled_before,
+                                                    OrderStatus to, const OrderRecord& fill,
+                                                    std::string_view at) override {
+    return op([&]() -> Result<std::optional<OrderRecord>> {
+      return pg::set_order_fill(c_, account, id, from, filled_before, to, fill, at);
     });
+  }
+  Result<bool> set_position_fill(std::string_view id, const Decimal& size,
+                                 const Decimal& entry_price, std::string_view at) override {
+    return op(
+        [&]() -> Result<bool> { return pg::set_position_fill(c_, id, size, entry_price, at); });
+  }
+  Result<bool> insert_execution(const ExecutionRecord& e) override {
+    return op([&]() -> Result<bool> { return pg::insert_execution(c_, e); });
+  }
+  Result<ExecutionRecord> find_execution(std::string_view account,
+                                         std::string_view exec_id) override {
+    return op([&] { return pg::find_execution(c_, account, exec_id); });
   }
   Result<void> append_event(const OrderEvent& e) override {
     return op([&]() -> Result<void> { return pg::append_event(c_, e), Ok{}; });

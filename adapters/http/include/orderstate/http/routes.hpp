@@ -26,6 +26,9 @@ inline constexpr std::size_t kDefaultPayloadMaxLength = 64 * 1024;
 struct RouteOptions {
   // Every endpoint lives under this path.
   std::string prefix = "/api/v1/trading";
+  // The v2 routes (orderstate's full model: fills, execution reports, true
+  // statuses) live under this path; not mounted when empty.
+  std::string v2_prefix = "/api/v2";
   // Largest request body read, chunked ones included (cpp-httplib 0.11 bounds
   // only Content-Length bodies, by the server's payload limit). Keep it at or
   // below that limit.

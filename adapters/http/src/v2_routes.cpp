@@ -1,0 +1,206 @@
+// The v2 routes (/api/v2/...): orderstate's full model. The same envelope,
+// keys and accounts as v1; orders in the v2 shape (json.hpp write_order_v2)
+// with their true status; service messages for invalid values answered
+// verbatim (they are written for clients).
+#include <charconv>
+
+#include "json.hpp"
+#include "orderstate/ids.hpp"
+#include "reply.hpp"
+#include "request.hpp"
+#include "router.hpp"
+
+namespace orderstate::http {
+namespace {
+
+constexpr ErrorWords kWords{.not_found = "order not found", .show_invalid_message = true};
+
+void send_order(httplib::Response& res, int status, const OrderRecord& order) {
+  send_json(res, status, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              w.Key("order");
+              write_order_v2(w, order);
+              w.EndObject();
+            }));
+}
+
+// A string member: absent or null leaves `out` alone; another JSON type fails.
+bool optional_string(const JsonObject& o, std::string_view key, std::optional<std::string>& out) {
+  const TextField f = string_field(o, key);
+  if (f.valid && f.text) out = *f.text;
+  return f.valid;
+}
+
+// A decimal member, as a JSON string or number (kept as written).
+bool optional_decimal(const JsonObject& o, std::string_view key, std::string& out) {
+  const TextField f = number_field(o, key);
+  if (f.valid && f.text) out = *f.text;
+  return f.valid;
+}
+
+// The order id in the path; false (404 sent) when it cannot be one.
+bool path_order_id(const Call& c, httplib::Response& res, std::string& id) {
+  id = c.req.matches[1];
+  if (parse_id(IdKind::Order, id)) return true;
+  send_error(res, 404, kWords.not_found);
+  return false;
+}
+
+void place(const Call& c, httplib::Response& res) {
+  const auto o = JsonObject::parse(c.body);
+  if (!o) return send_error(res, 400, kInvalidPayload);
+  PlaceRequest r;
+  std::optional<std::string> exchange, symbol, side, type, tif;
+  const bool well_formed =
+      optional_string(*o, "exchange", exchange) && optional_string(*o, "symbol", symbol) &&
+      optional_string(*o, "side", side) && optional_string(*o, "type", type) &&
+      optional_decimal(*o, "amount", r.amount) && optional_decimal(*o, "price", r.price) &&
+      optional_string(*o, "client_order_id", r.client_order_id) &&
+      optional_string(*o, "time_in_force", tif) && optional_string(*o, "expire_at", r.expire_at);
+  if (!well_formed || !exchange || !symbol || !side || r.amount.empty()) {
+    return send_error(res, 400, kInvalidPayload);
+  }
+  r.exchange = *exchange;
+  r.symbol = *symbol;
+  r.side = *side;
+  r.type = type.value_or("");
+  r.time_in_force = tif.value_or("");
+  const auto placed = c.ctx.orders.place(c.account, r);
+  if (!placed.ok()) return fail(c, res, placed.error(), kWords);
+  send_json(res, placed->replayed ? 200 : 201, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              w.Key("order");
+              write_order_v2(w, placed->order);
+              w.Key("position");
+              write_position(w, placed->position);
+              w.EndObject();
+            }));
+}
+
+// ?status=A,B&symbol=&limit=&cursor=. Returns what is wrong, or "".
+std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
+  if (const std::string s = req.get_param_value("status"); !s.empty()) {
+    std::string_view rest = s;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto status = parse_order_status(to_upper(rest.substr(0, comma)));
+      if (!status) return "invalid status filter";
+      q.statuses.push_back(*status);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (comma != std::string_view::npos && rest.empty()) return "invalid status filter";
+    }
+  }
+  if (std::string s = req.get_param_value("symbol"); !s.empty()) q.symbol = std::move(s);
+  if (const std::string s = req.get_param_value("limit"); !s.empty()) {
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), q.limit);
+    if (ec != std::errc() || end != s.data() + s.size()) return "invalid limit";
+  }
+  if (std::string s = req.get_param_value("cursor"); !s.empty()) q.cursor = std::move(s);
+  return {};
+}
+
+void list(const Call& c, httplib::Response& res) {
+  OrderQuery query;
+  if (const std::string_view problem = decode_query(c.req, query); !problem.empty()) {
+    return send_error(res, 400, problem);
+  }
+  const auto page = c.ctx.orders.list_orders(c.account, query);
+  if (!page.ok()) return fail(c, res, page.error(), kWords);
+  send_json(res, 200, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              write_list(w, "orders", page->orders, write_order_v2);
+              w.Key("next_cursor");
+              if (page->next_cursor) {
+                write_string(w, *page->next_cursor);
+              } else {
+                w.Null();
+              }
+              w.EndObject();
+            }));
+}
+
+void get(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  const auto order = c.ctx.orders.get_order(c.account, id);
+  if (!order.ok()) return fail(c, res, order.error(), kWords);
+  send_order(res, 200, *order);
+}
+
+void events(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  const auto events = c.ctx.orders.history(c.account, id);
+  if (!events.ok()) return fail(c, res, events.error(), kWords);
+  send_json(res, 200, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              write_list(w, "events", *events, write_event_v2);
+              w.EndObject();
+            }));
+}
+
+// A cancel takes no body; an empty object is accepted too.
+bool empty_body(const Call& c) {
+  return c.body.empty() || JsonObject::parse(c.body).has_value();
+}
+
+void cancel(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  if (!empty_body(c)) return send_error(res, 400, kInvalidPayload);
+  const auto order = c.ctx.orders.cancel(c.account, id);
+  if (!order.ok()) return fail(c, res, order.error(), kWords);
+  send_order(res, 200, *order);
+}
+
+void cancel_by_client_id(const Call& c, httplib::Response& res) {
+  const std::string client_order_id = c.req.matches[1];
+  if (!empty_body(c)) return send_error(res, 400, kInvalidPayload);
+  const auto order = c.ctx.orders.cancel_by_client_id(c.account, client_order_id);
+  if (!order.ok()) return fail(c, res, order.error(), kWords);
+  send_order(res, 200, *order);
+}
+
+// {"exec_id","kind","last_amount","last_price","at"}: the order is the path's.
+void execution(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  const auto o = JsonObject::parse(c.body);
+  if (!o) return send_error(res, 400, kInvalidPayload);
+  ExecutionReport r;
+  r.order_id = id;
+  std::optional<std::string> exec_id, kind;
+  const bool well_formed =
+      optional_string(*o, "exec_id", exec_id) && optional_string(*o, "kind", kind) &&
+      optional_decimal(*o, "last_amount", r.last_amount) &&
+      optional_decimal(*o, "last_price", r.last_price) && optional_string(*o, "at", r.at);
+  const auto parsed_kind = kind ? parse_exec_kind(*kind) : std::nullopt;
+  if (!well_formed || !exec_id || !parsed_kind) return send_error(res, 400, kInvalidPayload);
+  r.exec_id = *exec_id;
+  r.kind = *parsed_kind;
+  const auto applied = c.ctx.orders.apply_execution(c.account, r);
+  if (!applied.ok()) return fail(c, res, applied.error(), kWords);
+  send_json(res, 200, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              w.Key("order");
+              write_order_v2(w, applied->order);
+              w.Key("replayed");
+              w.Bool(applied->replayed);
+              w.EndObject();
+            }));
+}
+
+}  // namespace
+
+void add_v2_routes(Router& router) {
+  router.post("orders", "orders", place);
+  router.get("orders", "orders", list);
+  router.get("orders/([^/]+)", "orders/{order_id}", get);
+  router.get("orders/([^/]+)/events", "orders/{order_id}/events", events);
+  router.post("orders/by-client-id/([^/]+)/cancel", "orders/by-client-id/{client_order_id}/cancel",
+              cancel_by_client_id);
+  router.post("orders/([^/]+)/cancel", "orders/{order_id}/cancel", cancel);
+  router.post("orders/([^/]+)/executions", "orders/{order_id}/executions", execution);
+}
+
+}  // namespace orderstate::http

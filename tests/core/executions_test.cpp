@@ -1,0 +1,397 @@
+// Execution reports (issue 14): the one way fills enter. Tagged [orders], so
+// they run on SQLite here and on PostgreSQL in core_tests_postgres.
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <random>
+#include <thread>
+
+#include "fixtures.hpp"
+#include "orderstate/state_machine.hpp"
+
+using namespace orderstate;
+using orderstate::testing::limit_buy;
+using orderstate::testing::Service;
+
+namespace {
+
+Placed place(Service& s, PlaceRequest r = limit_buy()) {
+  auto placed = s.orders.place("acct", r);
+  REQUIRE(placed.ok());
+  return std::move(placed).value();
+}
+
+ExecutionReport trade(const std::string& order_id, const std::string& exec_id,
+                      const std::string& amount, const std::string& price) {
+  return {.exec_id = exec_id,
+          .order_id = order_id,
+          .kind = ExecKind::Trade,
+          .last_amount = amount,
+          .last_price = price};
+}
+
+ExecutionReport report(const std::string& order_id, const std::string& exec_id, ExecKind kind) {
+  return {.exec_id = exec_id, .order_id = order_id, .kind = kind};
+}
+
+std::string journal(Service& s, const std::string& order_id) {
+  std::string out;
+  const auto events = s.orders.history("acct", order_id).value();
+  for (const auto& e : events) {
+    out += (e.from ? to_string(*e.from) : std::string("-")) + ">" + to_string(e.to) + ":" +
+           e.reason + ";";
+  }
+  return out;
+}
+
+// What must hold for every order (issue 14): amount == filled + remaining
+// while working, filled <= amount always.
+void check_invariants(const OrderRecord& o) {
+  INFO(o.order_id << " " << to_string(o.status));
+  CHECK((Decimal::compare(o.filled_amount, o.amount) <= 0));
+  if (next(o.status, Action::Fill)) {
+    CHECK((Decimal::compare(Decimal::add(o.filled_amount, remaining_amount(o)), o.amount) == 0));
+  } else {
+    CHECK(remaining_amount(o).is_zero());
+  }
+  CHECK(o.average_fill_price.has_value() == o.filled_amount.is_positive());
+}
+
+}  // namespace
+
+TEST_CASE("a partial fill then the rest fills the order, with exact quantities and average",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);  // 0.01 at 50000.00
+  auto first = s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50010.00"));
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->replayed);
+  CHECK(first->order.status == OrderStatus::PartiallyFilled);
+  CHECK(first->order.filled_amount == "0.004");
+  CHECK(remaining_amount(first->order) == "0.006");
+  CHECK(first->order.average_fill_price.value() == "50010.0000000000");
+  check_invariants(first->order);
+  auto position = s.orders.get_position("acct", p.position.position_id).value();
+  CHECK(position.status == PositionStatus::Open);
+  CHECK(position.size == "0.004");
+  CHECK(position.entry_price == "50010.0000000000");
+
+  auto second =
+      s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.006", "49990.005"));
+  REQUIRE(second.ok());
+  CHECK(second->order.status == OrderStatus::Filled);
+  CHECK(second->order.filled_amount == "0.010");
+  CHECK(remaining_amount(second->order) == "0");
+  // (0.004 * 50010.00 + 0.006 * 49990.005) / 0.010 = 49998.003, at the finest
+  // price scale (3) + 8.
+  CHECK(second->order.filled_notional == "499.980030");
+  CHECK(second->order.average_fill_price.value() == "49998.00300000000");
+  check_invariants(second->order);
+  CHECK(journal(s, p.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>PARTIALLY_FILLED:trade;PARTIALLY_FILLED>FILLED:trade;");
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == second->order);
+}
+
+TEST_CASE("the average fill price rounds half-even at the price scale plus 8",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s, limit_buy("3", "1.00"));
+  REQUIRE(s.orders.apply_execution("acct", trade(p.order.order_id, "a", "1", "1.00")).ok());
+  REQUIRE(s.orders.apply_execution("acct", trade(p.order.order_id, "b", "1", "1.00")).ok());
+  auto third = s.orders.apply_execution("acct", trade(p.order.order_id, "c", "1", "2.00"));
+  REQUIRE(third.ok());
+  CHECK(third->order.average_fill_price.value() == "1.3333333333");  // 4/3, 10 digits
+  const Placed q = place(s, limit_buy("2", "1"));
+  REQUIRE(s.orders.apply_execution("acct", trade(q.order.order_id, "d", "1", "0.000000001")).ok());
+  auto tie = s.orders.apply_execution("acct", trade(q.order.order_id, "e", "1", "0.000000002"));
+  REQUIRE(tie.ok());
+  // The scale follows the finest price seen: 9 + 8 digits.
+  CHECK(tie->order.average_fill_price.value() == "0.00000000150000000");
+}
+
+TEST_CASE("a replayed execution report changes nothing and answers the order as it is",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  const auto t = trade(p.order.order_id, "T1", "0.004", "50010.00");
+  const auto first = s.orders.apply_execution("acct", t).value();
+  const auto events = s.orders.history("acct", p.order.order_id).value();
+  s.clock.advance(5);
+  for (int i = 0; i < 3; ++i) {
+    auto again = s.orders.apply_execution("acct", t);
+    REQUIRE(again.ok());
+    CHECK(again->replayed);
+    CHECK(again->order == first.order);
+  }
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == first.order);
+  CHECK(s.orders.history("acct", p.order.order_id).value() == events);
+  CHECK(s.orders.get_position("acct", p.position.position_id)->size == "0.004");
+}
+
+TEST_CASE("an exec_id reused with different content is refused and changes nothing",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  const Placed other = place(s);
+  const auto first =
+      s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50010.00")).value();
+  for (const auto& changed :
+       {trade(p.order.order_id, "T1", "0.005", "50010.00"),
+        trade(p.order.order_id, "T1", "0.004", "50010.0"),  // same value, other spelling
+        trade(other.order.order_id, "T1", "0.004", "50010.00"),
+        report(p.order.order_id, "T1", ExecKind::Canceled)}) {
+    auto r = s.orders.apply_execution("acct", changed);
+    CHECK(r.code() == Errc::Conflict);
+    CHECK(r.error().message == kExecIdReused);
+  }
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == first.order);
+  CHECK(s.orders.get_order("acct", other.order.order_id).value() == other.order);
+  // Another account has its own exec_ids.
+  auto theirs = s.orders.place("acct-2", limit_buy());
+  REQUIRE(theirs.ok());
+  CHECK(s.orders.apply_execution("acct-2", trade(theirs->order.order_id, "T1", "0.004", "50010.00"))
+            .ok());
+}
+
+TEST_CASE("a trade past the order's amount is refused and changes nothing",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  REQUIRE(s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50000")).ok());
+  const auto before = s.orders.get_order("acct", p.order.order_id).value();
+  const auto events = s.orders.history("acct", p.order.order_id).value();
+  auto over = s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.0061", "50000"));
+  CHECK(over.code() == Errc::Conflict);
+  CHECK(over.error().message == kFillExceedsAmount);
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == before);
+  CHECK(s.orders.history("acct", p.order.order_id).value() == events);
+  // The refused exec_id was not recorded: a correct report under it applies.
+  auto ok = s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.006", "50000"));
+  REQUIRE(ok.ok());
+  CHECK(ok->order.status == OrderStatus::Filled);
+  CHECK(s.orders.apply_execution("acct", trade(p.order.order_id, "T3", "0.0000001", "1")).code() ==
+        Errc::Conflict);
+}
+
+TEST_CASE("canceling a partially filled order keeps the filled exposure open",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  REQUIRE(
+      s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50000.00")).ok());
+  auto canceled = s.orders.cancel("acct", p.order.order_id);
+  REQUIRE(canceled.ok());
+  CHECK(canceled->status == OrderStatus::Canceled);
+  CHECK(canceled->filled_amount == "0.004");
+  CHECK(remaining_amount(*canceled) == "0");
+  check_invariants(*canceled);
+  const auto position = s.orders.get_position("acct", p.position.position_id).value();
+  CHECK(position.status == PositionStatus::Open);
+  CHECK(position.size == "0.004");
+  // Without fills the cancel closes the position, as the spec says.
+  const Placed q = place(s);
+  REQUIRE(s.orders.cancel("acct", q.order.order_id).ok());
+  CHECK(s.orders.get_position("acct", q.position.position_id)->status == PositionStatus::Closed);
+}
+
+TEST_CASE("a trade that arrives after the cancel counts, and the order stays canceled",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  REQUIRE(s.orders.cancel("acct", p.order.order_id).ok());
+  auto late = s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.01", "49000.00"));
+  REQUIRE(late.ok());
+  CHECK(late->order.status == OrderStatus::Canceled);
+  CHECK(late->order.filled_amount == "0.01");
+  CHECK(late->order.average_fill_price.value() == "49000.0000000000");
+  check_invariants(late->order);
+  const auto position = s.orders.get_position("acct", p.position.position_id).value();
+  CHECK(position.status == PositionStatus::Open);  // the exposure is real
+  CHECK(position.size == "0.01");
+  CHECK(journal(s, p.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>CANCELED:cancel;CANCELED>CANCELED:late_fill;");
+  // A late fill past the amount is still refused.
+  CHECK(s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.001", "1")).code() ==
+        Errc::Conflict);
+}
+
+TEST_CASE("venue reports end orders as the state machine says", "[orders][executions]") {
+  Service s;
+  const Placed a = place(s), b = place(s), c = place(s), d = place(s);
+  auto canceled =
+      s.orders.apply_execution("acct", report(a.order.order_id, "X1", ExecKind::Canceled));
+  REQUIRE(canceled.ok());
+  CHECK(canceled->order.status == OrderStatus::Canceled);
+  CHECK(s.orders.get_position("acct", a.position.position_id)->status == PositionStatus::Closed);
+  // The venue confirming our own cancel changes nothing.
+  REQUIRE(s.orders.cancel("acct", b.order.order_id).ok());
+  const auto b_events = s.orders.history("acct", b.order.order_id).value();
+  auto confirm =
+      s.orders.apply_execution("acct", report(b.order.order_id, "X2", ExecKind::Canceled));
+  REQUIRE(confirm.ok());
+  CHECK(confirm->order.status == OrderStatus::Canceled);
+  CHECK(s.orders.history("acct", b.order.order_id).value() == b_events);
+
+  REQUIRE(s.orders.apply_execution("acct", trade(c.order.order_id, "X3", "0.001", "1")).ok());
+  auto expired =
+      s.orders.apply_execution("acct", report(c.order.order_id, "X4", ExecKind::Expired));
+  REQUIRE(expired.ok());
+  CHECK(expired->order.status == OrderStatus::Expired);
+  CHECK(s.orders.get_position("acct", c.position.position_id)->status == PositionStatus::Open);
+  CHECK(
+      s.orders.apply_execution("acct", report(c.order.order_id, "X5", ExecKind::Rejected)).code() ==
+      Errc::NotOpen);
+
+  auto rejected =
+      s.orders.apply_execution("acct", report(d.order.order_id, "X6", ExecKind::Rejected));
+  REQUIRE(rejected.ok());
+  CHECK(rejected->order.status == OrderStatus::Rejected);
+  CHECK(s.orders.get_position("acct", d.position.position_id)->status == PositionStatus::Closed);
+  CHECK(s.orders.apply_execution("acct", trade(d.order.order_id, "X7", "0.001", "1")).code() ==
+        Errc::NotOpen);
+  CHECK(s.orders.cancel("acct", d.order.order_id).code() == Errc::NotOpen);
+  CHECK(journal(s, d.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>REJECTED:reject;");
+}
+
+TEST_CASE("a liquidated order takes no trade", "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  REQUIRE(s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50000")).ok());
+  REQUIRE(s.orders.liquidate("acct", p.position.position_id).ok());
+  CHECK(s.orders.get_order("acct", p.order.order_id)->status == OrderStatus::Closed);
+  CHECK(s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.001", "50000")).code() ==
+        Errc::NotOpen);
+}
+
+TEST_CASE("execution reports find the order by client_order_id", "[orders][executions]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  r.client_order_id = "my-1";
+  const Placed p = place(s, r);
+  ExecutionReport t = trade("", "T1", "0.002", "50000.00");
+  t.order_id.reset();
+  t.client_order_id = "my-1";
+  auto applied = s.orders.apply_execution("acct", t);
+  REQUIRE(applied.ok());
+  CHECK(applied->order.order_id == p.order.order_id);
+  t.exec_id = "T2";
+  t.order_id = place(s).order.order_id;  // names another order
+  CHECK(s.orders.apply_execution("acct", t).code() == Errc::InvalidArgument);
+  t.order_id.reset();
+  t.client_order_id = "nobody";
+  CHECK(s.orders.apply_execution("acct", t).code() == Errc::NotFound);
+  CHECK(s.orders.apply_execution("other", trade(p.order.order_id, "T3", "0.001", "1")).code() ==
+        Errc::NotFound);
+  auto canceled = s.orders.cancel_by_client_id("acct", "my-1");
+  REQUIRE(canceled.ok());
+  CHECK(canceled->order_id == p.order.order_id);
+  CHECK(s.orders.cancel_by_client_id("acct", "nobody").code() == Errc::NotFound);
+}
+
+TEST_CASE("malformed execution reports are refused before anything is written",
+          "[orders][executions]") {
+  Service s;
+  const Placed p = place(s);
+  const std::string id = p.order.order_id;
+  for (const auto& bad :
+       {trade(id, "", "0.001", "1"), trade(id, std::string(65, 'x'), "0.001", "1"),
+        trade(id, " T1", "0.001", "1"), trade(id, "T1", "0", "1"), trade(id, "T1", "-0.001", "1"),
+        trade(id, "T1", "1e-3", "1"), trade(id, "T1", "0.001", "0"), trade(id, "T1", "0.001", ""),
+        trade("ord-x", "T1", "0.001", "1")}) {
+    INFO(bad.exec_id << " " << bad.last_amount << " " << bad.last_price);
+    CHECK(s.orders.apply_execution("acct", bad).code() == Errc::InvalidArgument);
+  }
+  ExecutionReport with_qty = report(id, "T1", ExecKind::Canceled);
+  with_qty.last_amount = "0.001";
+  CHECK(s.orders.apply_execution("acct", with_qty).code() == Errc::InvalidArgument);
+  ExecutionReport bad_time = trade(id, "T1", "0.001", "1");
+  bad_time.at = "2026-02-30T00:00:00Z";
+  CHECK(s.orders.apply_execution("acct", bad_time).code() == Errc::InvalidArgument);
+  ExecutionReport nobody = report(id, "T1", ExecKind::Canceled);
+  nobody.order_id.reset();
+  CHECK(s.orders.apply_execution("acct", nobody).code() == Errc::InvalidArgument);
+  CHECK(s.orders.get_order("acct", id).value() == p.order);
+  // None of them recorded T1.
+  REQUIRE(s.orders.apply_execution("acct", trade(id, "T1", "0.001", "1")).ok());
+}
+
+TEST_CASE("time in force is stored and shown; GTD needs an expiry", "[orders][executions]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  CHECK(place(s, r).order.time_in_force == TimeInForce::Gtc);
+  r.time_in_force = " ioc ";
+  CHECK(place(s, r).order.time_in_force == TimeInForce::Ioc);
+  r.time_in_force = "GTD";
+  CHECK(s.orders.place("acct", r).code() == Errc::InvalidArgument);
+  r.expire_at = "2026-12-01T00:00:00Z";
+  const Placed gtd = place(s, r);
+  CHECK(gtd.order.time_in_force == TimeInForce::Gtd);
+  CHECK(gtd.order.expire_at == "2026-12-01T00:00:00Z");
+  CHECK(s.orders.get_order("acct", gtd.order.order_id).value() == gtd.order);
+  r.time_in_force = "DAY";
+  CHECK(s.orders.place("acct", r).code() == Errc::InvalidArgument);  // expire_at only for GTD
+  r.expire_at.reset();
+  r.time_in_force = "GTX";
+  CHECK(s.orders.place("acct", r).code() == Errc::InvalidArgument);
+}
+
+// 8 threads apply the same 200 trade reports (each 3 times, shuffled) to one
+// order while another cancels it: every report counts once, none twice, and
+// the order ends FILLED or CANCELED with all 200 filled.
+TEST_CASE("racing duplicate trade reports and a cancel count every report exactly once",
+          "[orders][executions][race]") {
+  Service s;
+  constexpr int kReports = 200, kThreads = 8;
+  const Placed p = place(s, limit_buy("2.00", "100"));  // 200 x 0.01
+  std::vector<ExecutionReport> all;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (int i = 0; i < kReports; ++i) {
+      all.push_back(trade(p.order.order_id, "E" + std::to_string(i), "0.01",
+                          std::to_string(100 + i % 7) + ".5"));
+    }
+  }
+  std::shuffle(all.begin(), all.end(), std::mt19937(14));
+  std::atomic<int> applied{0}, replayed{0}, other{0};
+  std::atomic<std::size_t> next_report{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (std::size_t i; (i = next_report.fetch_add(1)) < all.size();) {
+        auto r = s.orders.apply_execution("acct", all[i]);
+        if (!r.ok()) {
+          ++other;
+        } else if (r->replayed) {
+          ++replayed;
+        } else {
+          ++applied;
+        }
+      }
+    });
+  }
+  std::thread canceler([&] {
+    while (next_report.load() < all.size() / 2) std::this_thread::yield();
+    (void)s.orders.cancel("acct", p.order.order_id);
+  });
+  for (auto& t : threads) t.join();
+  canceler.join();
+  CHECK(other == 0);
+  CHECK(applied == kReports);
+  CHECK(replayed == 2 * kReports);
+  const auto order = s.orders.get_order("acct", p.order.order_id).value();
+  CHECK(order.filled_amount == "2.00");
+  CHECK((order.status == OrderStatus::Filled || order.status == OrderStatus::Canceled));
+  check_invariants(order);
+  int trades = 0;
+  const auto events = s.orders.history("acct", p.order.order_id).value();
+  for (const auto& e : events) {
+    trades += e.reason == "trade" || e.reason == "late_fill";
+  }
+  CHECK(trades == kReports);
+  const auto position = s.orders.get_position("acct", p.position.position_id).value();
+  CHECK(position.size == "2.00");
+  CHECK(position.entry_price == order.average_fill_price.value());
+}

@@ -1,0 +1,258 @@
+// Model-based test (issue 14): random sequences of places, trade reports
+// (new, replayed, reused with other content, past the amount), local
+// cancels, venue CANCELED / EXPIRED / REJECTED reports, late trades and
+// liquidations run against the service and against a small model written
+// here from the rules, not from the code. After every step the touched
+// order, its position and its journal must equal the model's; every 250
+// steps all of them are compared. Tagged [orders]: SQLite here, PostgreSQL
+// in core_tests_postgres.
+//
+// The model keeps quantities in thousandths and prices in hundredths as
+// integers, so its sums and its half-even average are computed without the
+// library's Decimal.
+#include <catch2/catch.hpp>
+#include <map>
+#include <random>
+
+#include "fixtures.hpp"
+#include "orderstate/state_machine.hpp"
+
+using namespace orderstate;
+using orderstate::testing::Service;
+
+namespace {
+
+using S = OrderStatus;
+using P = PositionStatus;
+__extension__ typedef __int128 Wide;  // notionals: thousandths x hundredths
+// What a step must answer: nullopt for success, else the error code.
+using Outcome = std::optional<Errc>;
+const Outcome kOk;
+
+// "1234" thousandths -> "1.234"; hundredths -> "12.34".
+std::string fixed(std::int64_t units, int scale) {
+  std::string digits = std::to_string(units);
+  if (static_cast<int>(digits.size()) <= scale) {
+    digits.insert(0, static_cast<std::size_t>(scale + 1) - digits.size(), '0');
+  }
+  digits.insert(digits.size() - static_cast<std::size_t>(scale), ".");
+  return digits;
+}
+
+// notional (10^-5) / filled (10^-3), half-even, in 10^-10 (price scale 2 + 8).
+std::string average(Wide notional, std::int64_t filled) {
+  const Wide n = notional * 100000000, q = n / filled, r = n % filled;
+  Wide rounded = q;
+  if (2 * r > filled || (2 * r == filled && q % 2 == 1)) ++rounded;
+  return fixed(static_cast<std::int64_t>(rounded), 10);
+}
+
+struct Exec {
+  std::string order_id;
+  ExecKind kind;
+  std::int64_t qty = 0, px = 0;
+};
+
+struct ModelOrder {
+  std::string id, position_id;
+  std::int64_t amount = 0, price = 0, filled = 0;
+  Wide notional = 0;
+  S status = S::Open;
+  P position = P::Open;
+  std::vector<std::string> journal;  // "FROM>TO:reason"
+};
+
+struct Model {
+  std::vector<ModelOrder> orders;
+  std::map<std::string, Exec> execs;
+
+  static void log(ModelOrder& o, S from, S to, const char* reason) {
+    o.journal.push_back(std::string(to_string(from)) + ">" + to_string(to) + ":" + reason);
+  }
+
+  // A new trade report; returns the code the service must answer.
+  Outcome trade(ModelOrder& o, std::int64_t qty) {
+    if (o.filled + qty > o.amount) return Errc::Conflict;
+    const bool late = o.status == S::Canceled || o.status == S::Expired;
+    if (!late && o.status != S::Open && o.status != S::PartiallyFilled) return Errc::NotOpen;
+    return kOk;
+  }
+  void apply_trade(ModelOrder& o, std::int64_t qty, std::int64_t px) {
+    const S from = o.status;
+    const bool late = from == S::Canceled || from == S::Expired;
+    o.filled += qty;
+    o.notional += static_cast<Wide>(qty) * px;
+    if (!late) o.status = o.filled == o.amount ? S::Filled : S::PartiallyFilled;
+    if (o.position != P::Liquidated) o.position = P::Open;
+    log(o, from, o.status, late ? "late_fill" : "trade");
+  }
+  // Cancel (local or a venue report), expire, reject.
+  Outcome end(ModelOrder& o, S to, const char* reason, bool venue) {
+    if (venue && o.status == to) return kOk;  // a confirmation: nothing changes
+    const bool from_open = o.status == S::Open;
+    const bool from_partial = o.status == S::PartiallyFilled && to != S::Rejected;
+    if (!from_open && !from_partial) return Errc::NotOpen;
+    log(o, o.status, to, reason);
+    if (from_open) o.position = P::Closed;
+    o.status = to;
+    return kOk;
+  }
+  Outcome liquidate(ModelOrder& o) {
+    if (o.position != P::Open) return Errc::NotOpen;
+    const S from = o.status;
+    if (from == S::Open || from == S::PartiallyFilled || from == S::Filled) o.status = S::Closed;
+    o.position = P::Liquidated;
+    log(o, from, o.status, "liquidate");
+    return kOk;
+  }
+};
+
+void compare(Service& s, const ModelOrder& m) {
+  INFO("order " << m.id);
+  const OrderRecord o = s.orders.get_order("acct", m.id).value();
+  CHECK(o.status == m.status);
+  CHECK(o.amount == fixed(m.amount, 3));
+  CHECK(o.filled_amount == (m.filled ? fixed(m.filled, 3) : std::string("0")));
+  if (m.filled) {
+    CHECK(o.average_fill_price.value() == average(m.notional, m.filled));
+  } else {
+    CHECK_FALSE(o.average_fill_price);
+  }
+  const bool working = m.status == S::Open || m.status == S::PartiallyFilled;
+  CHECK((Decimal::compare(remaining_amount(o),
+                          *Decimal::parse(fixed(working ? m.amount - m.filled : 0, 3))) == 0));
+  const PositionRecord p = s.orders.get_position("acct", m.position_id).value();
+  CHECK(p.status == m.position);
+  CHECK(p.size == (m.filled ? fixed(m.filled, 3) : fixed(m.amount, 3)));
+  CHECK(p.entry_price == (m.filled ? average(m.notional, m.filled) : fixed(m.price, 2)));
+  std::vector<std::string> journal;
+  const auto events = s.orders.history("acct", m.id).value();
+  for (const auto& e : events) {
+    journal.push_back(std::string(e.from ? to_string(*e.from) : "-") + ">" + to_string(e.to) + ":" +
+                      e.reason);
+  }
+  CHECK(journal == m.journal);
+}
+
+}  // namespace
+
+TEST_CASE("random sequences of places, reports, cancels and liquidations match the model",
+          "[orders][model]") {
+  Service s;
+  Model model;
+  std::mt19937 rng(20261130);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  constexpr int kSteps = 5000;
+  int next_exec = 0, successes = 0;
+  for (int step = 0; step < kSteps; ++step) {
+    INFO("step " << step);
+    const int what = model.orders.size() < 3 ? 0 : pick(20);
+    if (what == 0 || (what == 1 && model.orders.size() < 60)) {  // place
+      ModelOrder m;
+      m.amount = 1 + pick(40);
+      m.price = 100 + pick(100000);
+      auto placed = s.orders.place("acct", {"x",
+                                            "BTC/USDT",
+                                            pick(2) ? "BUY" : "SELL",
+                                            "LIMIT",
+                                            fixed(m.amount, 3),
+                                            fixed(m.price, 2),
+                                            {}});
+      REQUIRE(placed.ok());
+      m.id = placed->order.order_id;
+      m.position_id = placed->position.position_id;
+      m.journal.push_back("->OPEN:place");
+      model.orders.push_back(m);
+      compare(s, model.orders.back());
+      continue;
+    }
+    ModelOrder& m =
+        model.orders[static_cast<std::size_t>(pick(static_cast<int>(model.orders.size())))];
+    Outcome want = kOk;
+    Result<void> got = Ok{};
+    bool want_replayed = false;
+    std::optional<Result<Applied>> applied;
+    if (what < 12) {  // a trade report: new (maybe past the amount), replayed, or reused
+      const int kind = pick(10);
+      if (kind < 3 && !model.execs.empty()) {
+        auto it = model.execs.begin();
+        std::advance(it, pick(static_cast<int>(model.execs.size())));
+        const Exec& e = it->second;
+        ExecutionReport r{.exec_id = it->first, .order_id = e.order_id, .kind = e.kind};
+        if (e.kind == ExecKind::Trade) {
+          r.last_amount = fixed(e.qty, 3);
+          r.last_price = fixed(e.px, 2);
+        }
+        if (kind == 0) {  // the same exec_id, other content
+          r.kind = ExecKind::Trade;
+          r.last_amount = fixed(e.qty + 1, 3);
+          r.last_price = fixed(e.px ? e.px : 100, 2);
+          want = Errc::Conflict;
+        } else {
+          want_replayed = true;
+        }
+        applied = s.orders.apply_execution("acct", r);
+      } else {
+        const std::int64_t qty = 1 + pick(static_cast<int>(m.amount - m.filled) + 2);
+        const std::int64_t px = 100 + pick(100000);
+        const std::string exec_id = "E" + std::to_string(next_exec++);
+        want = model.trade(m, qty);
+        applied = s.orders.apply_execution("acct", {.exec_id = exec_id,
+                                                    .order_id = m.id,
+                                                    .kind = ExecKind::Trade,
+                                                    .last_amount = fixed(qty, 3),
+                                                    .last_price = fixed(px, 2)});
+        if (want == kOk) {
+          model.apply_trade(m, qty, px);
+          model.execs[exec_id] = {m.id, ExecKind::Trade, qty, px};
+        }
+      }
+    } else if (what < 17) {  // an end: local cancel or a venue report
+      static constexpr struct {
+        S to;
+        ExecKind kind;
+        const char* reason;
+      } kEnds[] = {{S::Canceled, ExecKind::Canceled, "venue_canceled"},
+                   {S::Expired, ExecKind::Expired, "expire"},
+                   {S::Rejected, ExecKind::Rejected, "reject"}};
+      if (what < 14) {
+        want = model.end(m, S::Canceled, "cancel", false);
+        auto r = s.orders.cancel("acct", m.id);
+        got = r.ok() ? Result<void>(Ok{}) : r.error();
+      } else {
+        const auto& e = kEnds[what - 14];
+        const std::string exec_id = "E" + std::to_string(next_exec++);
+        want = model.end(m, e.to, e.reason, true);
+        applied = s.orders.apply_execution("acct",
+                                           {.exec_id = exec_id, .order_id = m.id, .kind = e.kind});
+        if (want == kOk) model.execs[exec_id] = {m.id, e.kind};
+      }
+    } else {  // liquidate the order's position
+      want = model.liquidate(m);
+      auto r = s.orders.liquidate("acct", m.position_id);
+      got = r.ok() ? Result<void>(Ok{}) : r.error();
+    }
+    if (applied) {
+      got = applied->ok() ? Result<void>(Ok{}) : applied->error();
+      if (applied->ok()) CHECK((*applied)->replayed == want_replayed);
+    }
+    CHECK((got.ok() ? kOk : Outcome(got.code())) == want);
+    successes += got.ok();
+    compare(s, m);
+    if (step % 250 == 249) {
+      for (const auto& each : model.orders) compare(s, each);
+    }
+  }
+  // The sequence exercised every path, not only refusals.
+  CHECK(successes > kSteps / 4);
+  std::map<std::string, int> reasons;
+  for (const auto& o : model.orders) {
+    for (const auto& line : o.journal) ++reasons[line.substr(line.find(':') + 1)];
+  }
+  INFO("reasons seen: " << reasons.size());
+  for (const char* reason : {"place", "trade", "late_fill", "cancel", "venue_canceled", "expire",
+                             "reject", "liquidate"}) {
+    INFO(reason);
+    CHECK(reasons[reason] >= 10);
+  }
+}
