@@ -314,6 +314,26 @@ bool RequestFramer::check_headers() {
     if (c <= 0x20 || c >= 0x7f || c == '#') return bad();
   }
   if (parser_.method == HTTP_CONNECT) return bad(405, "method not allowed");
+  // The methods the API's routes answer (each route says 405 with its Allow
+  // for the others); anything else http-parser knows (TRACE, PROPFIND, ...)
+  // is not implemented here (RFC 9110 §9.1).
+  static constexpr http_method kImplemented[] = {HTTP_GET,    HTTP_HEAD,    HTTP_POST, HTTP_PUT,
+                                                 HTTP_DELETE, HTTP_OPTIONS, HTTP_PATCH};
+  if (std::find(std::begin(kImplemented), std::end(kImplemented),
+                static_cast<http_method>(parser_.method)) == std::end(kImplemented)) {
+    return bad(501, "method not implemented");
+  }
+  // An encoded '/' or NUL in the path would be decoded before routing, so
+  // "orders/X%2Fcancel" would reach the cancel route past any rule written
+  // against the path as sent: refused as a path that names nothing (as
+  // Apache's AllowEncodedSlashes Off does). The query may hold them.
+  const std::string_view path =
+      std::string_view(request_.target)
+          .substr(0, std::min(request_.target.find('?'), request_.target.size()));
+  for (std::size_t at = path.find('%'); at != std::string_view::npos; at = path.find('%', at + 1)) {
+    const std::string_view code = path.substr(at + 1, 2);
+    if (code == "2F" || code == "2f" || code == "00") return bad(404, "not found");
+  }
 
   if (raw_fields_.size() > limits_.max_fields) return bad(431, "request header fields too large");
   int hosts = 0, authorizations = 0, transfer_encodings = 0;

@@ -14,7 +14,7 @@ namespace {
 // (text.hpp: UTF-8, no control character, no leading or trailing space).
 Result<void> check_text(std::string_view what, std::string_view value) {
   if (value.empty() || value.size() > kMaxTextLength || !is_clean_text(value)) {
-    return invalid_argument(std::string(what) + " must be 1 to 64 printable characters");
+    return invalid_argument(std::string(what) + " must be 1 to 64 bytes of printable text");
   }
   return Ok{};
 }
@@ -108,9 +108,11 @@ Result<void> liquidate_one(WriteTx& tx, std::string_view account, PositionRecord
 // same decimal text for amount and price ("0.010" is not "0.01": the
 // idempotency key promises the same request, byte for byte in meaning and form).
 bool same_parameters(const OrderRecord& o, const PlaceRequest& r, Side side, OrderType type,
-                     const Decimal& amount, const Decimal& price) {
+                     const Decimal& amount, const Decimal& price, TimeInForce tif,
+                     const std::optional<std::string>& expire_at) {
   return o.exchange == r.exchange && o.symbol == r.symbol && o.side == side && o.type == type &&
-         o.amount == amount && o.price == price;
+         o.amount == amount && o.price == price && o.time_in_force == tif &&
+         o.expire_at == expire_at;
 }
 
 // The average fill price after a trade: notional / filled, half-even, to the
@@ -134,17 +136,17 @@ Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecor
   if (next(order.status, Action::LateFill)) action = Action::LateFill;
   const auto t = next(order.status, action);
   if (!t) return not_open("order is not open");
-  OrderRecord fill;
-  fill.filled_amount = filled;
-  fill.filled_notional =
+  out = order;
+  out.status = t->order_to;
+  out.updated_at = at;
+  out.filled_amount = filled;
+  out.filled_notional =
       Decimal::add(order.filled_notional, Decimal::multiply(e.last_amount, e.last_price));
-  fill.average_fill_price = average_price(order, fill.filled_notional, filled, e.last_price);
-  auto moved = tx.set_order_fill(order.account_id, order.order_id, order.status,
-                                 order.filled_amount, t->order_to, fill, at);
+  out.average_fill_price = average_price(order, out.filled_notional, filled, e.last_price);
+  auto moved = tx.set_order_fill(order.status, order.filled_amount, out);
   if (!moved.ok()) return moved.error();
   // The unit holds the order (its lock, or SQLite's single writer).
   if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
-  out = std::move(**moved);
   auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at);
   if (!pos.ok()) return pos.error();
   if (!*pos) return storage_error("position missing: " + out.position_id);
@@ -216,6 +218,7 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
   if (*tif == TimeInForce::Gtd) {
     const auto t = r.expire_at ? parse_rfc3339(*r.expire_at) : std::nullopt;
     if (!t) return invalid_argument("expire_at must be an RFC 3339 UTC time for GTD orders");
+    if (*t <= clock_.now()) return invalid_argument("expire_at must be in the future");
     expire_at = format_rfc3339(*t);
   } else if (r.expire_at) {
     return invalid_argument("expire_at is only for GTD orders");
@@ -232,7 +235,8 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     if (r.client_order_id) {
       auto existing = tx.find_order_by_client_id(account, *r.client_order_id);
-      if (existing.ok() && !same_parameters(*existing, r, *side, *type, *amount, *price)) {
+      if (existing.ok() &&
+          !same_parameters(*existing, r, *side, *type, *amount, *price, *tif, expire_at)) {
         return Error{Errc::Conflict, std::string(kClientOrderIdReused)};
       }
       if (existing.ok()) {
@@ -290,8 +294,8 @@ Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view or
   return out;
 }
 
-Result<OrderRecord> Orders::cancel_by_client_id(std::string_view account,
-                                                std::string_view client_order_id) {
+Result<OrderRecord> Orders::cancel_by_client_id(std::string_view account, std::string_view text) {
+  const std::string_view client_order_id = trim_blanks(text);
   if (auto ok = check_account(account); !ok) return ok.error();
   if (auto ok = check_text("client_order_id", client_order_id); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());

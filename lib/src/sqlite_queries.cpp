@@ -199,27 +199,19 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
   return q.text(5, to_string(from)).exec() == 1;
 }
 
-std::optional<OrderRecord> set_order_fill(Connection& c, std::string_view account,
-                                          std::string_view order_id, OrderStatus from,
-                                          const Decimal& filled_before, OrderStatus to,
-                                          const OrderRecord& fill, std::string_view at) {
-  const auto seq = seq_of(IdKind::Order, order_id);
-  if (!seq || !fill.average_fill_price) return std::nullopt;
-  {
-    Query q = c.query(
-        "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
-        "average_fill_price = ?5 WHERE seq = ?6 AND order_id = ?7 AND account_id = ?8 "
-        "AND status = ?9 AND filled_amount = ?10");
-    q.text(1, to_string(to)).text(2, at).text(3, fill.filled_amount.text());
-    q.text(4, fill.filled_notional.text()).text(5, fill.average_fill_price->text());
-    q.integer(6, *seq).text(7, order_id).text(8, account).text(9, to_string(from));
-    if (q.text(10, filled_before.text()).exec() != 1) return std::nullopt;
-  }
-  static const std::string sql = kSelectOrder + "WHERE seq = ?1";
-  Query q = c.query(sql.c_str());
-  q.integer(1, *seq);
-  if (!q.step()) throw SQLite::Exception("updated order vanished", SQLITE_CORRUPT);
-  return read_order(q);
+bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
+                    const OrderRecord& after) {
+  const auto seq = seq_of(IdKind::Order, after.order_id);
+  if (!seq || !after.average_fill_price) return false;
+  Query q = c.query(
+      "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
+      "average_fill_price = ?5 WHERE seq = ?6 AND order_id = ?7 AND account_id = ?8 "
+      "AND status = ?9 AND filled_amount = ?10");
+  q.text(1, to_string(after.status)).text(2, after.updated_at);
+  q.text(3, after.filled_amount.text()).text(4, after.filled_notional.text());
+  q.text(5, after.average_fill_price->text()).integer(6, *seq).text(7, after.order_id);
+  q.text(8, after.account_id).text(9, to_string(from)).text(10, filled_before.text());
+  return q.exec() == 1;
 }
 
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,

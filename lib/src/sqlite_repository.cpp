@@ -67,13 +67,10 @@ class SqliteTx final : public WriteTx {
     return guarded(
         [&]() -> Result<bool> { return sqlite::set_position_status(c_, id, from, to, at); });
   }
-  Result<std::optional<OrderRecord>> set_order_fill(std::string_view account, std::string_view id,
-                                                    OrderStatus from, const Decimal& filled_before,
-                                                    OrderStatus to, const OrderRecord& fill,
-                                                    std::string_view at) override {
-    return guarded([&]() -> Result<std::optional<OrderRecord>> {
-      return sqlite::set_order_fill(c_, account, id, from, filled_before, to, fill, at);
-    });
+  Result<bool> set_order_fill(OrderStatus from, const Decimal& filled_before,
+                              const OrderRecord& after) override {
+    return guarded(
+        [&]() -> Result<bool> { return sqlite::set_order_fill(c_, from, filled_before, after); });
   }
   Result<bool> set_position_fill(std::string_view id, const Decimal& size,
                                  const Decimal& entry_price, std::string_view at) override {

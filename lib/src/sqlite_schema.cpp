@@ -108,6 +108,8 @@ CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol
     // executions so far; executions records each report once per account.
     // The status CHECK changes, so the table is rebuilt as in 2; new columns
     // come last, in the order PostgreSQL's ALTER TABLE appends them.
+    // executions is WITHOUT ROWID: its key is the only lookup, so one B-tree
+    // instead of a table and its key index.
     R"sql(
 CREATE TABLE orders_v3 (
   seq             INTEGER PRIMARY KEY,
@@ -155,7 +157,7 @@ CREATE TABLE executions (
   last_price  TEXT NOT NULL,
   at          TEXT NOT NULL,
   PRIMARY KEY (account_id, exec_id)
-);
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -43,12 +43,48 @@ std::string_view trim_blanks(std::string_view s) {
   return s.substr(first, s.find_last_not_of(kBlank) - first + 1);
 }
 
-bool is_clean_text(std::string_view s) {
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return false;
+namespace {
+
+// Cc, Cf, Zl and Zp above ASCII (Unicode 15 general categories), as ranges.
+constexpr struct {
+  char32_t first, last;
+} kInvisible[] = {
+    {0x80, 0x9f},       {0xad, 0xad},       {0x600, 0x605},     {0x61c, 0x61c},
+    {0x6dd, 0x6dd},     {0x70f, 0x70f},     {0x890, 0x891},     {0x8e2, 0x8e2},
+    {0x180e, 0x180e},   {0x200b, 0x200f},   {0x2028, 0x202e},   {0x2060, 0x2064},
+    {0x2066, 0x206f},   {0xfeff, 0xfeff},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd},
+    {0x110cd, 0x110cd}, {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a},
+    {0xe0001, 0xe0001}, {0xe0020, 0xe007f},
+};
+
+// The code points of valid UTF-8 `s`, one at a time.
+char32_t decode(const unsigned char*& p) {
+  const unsigned char c = *p++;
+  if (c < 0x80) return c;
+  const int tail = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+  char32_t cp = c & (0x3f >> tail);
+  for (int i = 0; i < tail; ++i) cp = (cp << 6) | (*p++ & 0x3f);
+  return cp;
+}
+
+bool invisible(char32_t cp) {
+  if (cp < 0x20 || cp == 0x7f) return true;
+  for (const auto& r : kInvisible) {
+    if (cp >= r.first && cp <= r.last) return true;
   }
-  return is_valid_utf8(s) && (s.empty() || (s.front() != ' ' && s.back() != ' '));
+  return false;
+}
+
+}  // namespace
+
+bool is_clean_text(std::string_view s) {
+  if (!is_valid_utf8(s)) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    if (invisible(decode(p))) return false;
+  }
+  return s.empty() || (s.front() != ' ' && s.back() != ' ');
 }
 
 }  // namespace orderstate

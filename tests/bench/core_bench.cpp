@@ -216,6 +216,50 @@ void group_commit(const std::string& dir, int n) {
   }
 }
 
+// Issue 14: trade reports through the library at FULL with 16 threads (group
+// commit) beside cancels, on the same database: each order of one half gets
+// one partial trade report (a distinct exec_id), each of the other half a
+// cancel. Three rounds each, interleaved; the best of each is kept (noise on
+// a shared machine only ever takes rate away).
+void trade_reports(const std::string& dir, int n) {
+  FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));
+  auto repo = open_repo(fresh_path(dir, "trades"), Durability::Full);
+  Orders orders(*repo, clock);
+  auto run = [&](const std::vector<std::string>& ids, bool trade) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> threads;
+    const auto t0 = Steady::now();
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&] {
+        for (std::size_t i; (i = next++) < ids.size();) {
+          const bool ok = trade ? orders
+                                      .apply_execution("acct", {.exec_id = "x" + ids[i],
+                                                                .order_id = ids[i],
+                                                                .kind = ExecKind::Trade,
+                                                                .last_amount = "0.004",
+                                                                .last_price = "50010.00"})
+                                      .ok()
+                                : orders.cancel("acct", ids[i]).ok();
+          if (!ok) std::abort();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    return static_cast<double>(ids.size()) / seconds_since(t0);
+  };
+  double cancels = 0, trades = 0;
+  for (int round = 0; round < 3; ++round) {
+    const auto for_cancel = place_n(orders, n);
+    const auto for_trade = place_n(orders, n);
+    cancels = std::max(cancels, run(for_cancel, false));
+    trades = std::max(trades, run(for_trade, true));
+  }
+  char note[64];
+  std::snprintf(note, sizeof note, "%.2f of the cancel rate (target >= 0.80)", trades / cancels);
+  report("trade reports/s 16 threads, file FULL, group commit", trades, "report/s", note);
+  report("cancel/s 16 threads, same database", cancels, "cancel/s");
+}
+
 // Place and cancel cost with the table at several sizes. Each size takes the
 // fastest of three rounds: noise on a shared machine only ever adds time.
 void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
@@ -268,7 +312,7 @@ int main(int argc, char** argv) {
   if (!SqliteRepository::disable_memory_statistics())
     std::fprintf(stderr, "SQLite already in use\n");
   bool smoke = false;
-  std::string only;  // core | group | scaling; empty: all
+  std::string only;  // core | group | trades | scaling; empty: all
   std::string json, dir = std::filesystem::temp_directory_path() / "orderstate-bench";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--smoke"))
@@ -284,6 +328,7 @@ int main(int argc, char** argv) {
   std::printf("%-58s %12s %-9s %s\n", "benchmark", "value", "unit", "note");
   if (only.empty() || only == "core") core_vs_raw(dir, smoke ? 200 : 20000);
   if (only.empty() || only == "group") group_commit(dir, smoke ? 200 : 16000);
+  if (only.empty() || only == "trades") trade_reports(dir, smoke ? 200 : 16000);
   if (only.empty() || only == "scaling") {
     scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
             smoke ? 50 : 2000);

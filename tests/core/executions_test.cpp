@@ -319,6 +319,27 @@ TEST_CASE("malformed execution reports are refused before anything is written",
   REQUIRE(s.orders.apply_execution("acct", trade(id, "T1", "0.001", "1")).ok());
 }
 
+TEST_CASE("a client_order_id replay must repeat the time in force and expiry too",
+          "[orders][executions]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  r.client_order_id = "c-1";
+  r.time_in_force = "GTD";
+  r.expire_at = "2026-12-01T00:00:00Z";
+  const Placed first = place(s, r);
+  r.time_in_force = "gtd";  // the same, as place normalizes it
+  auto again = s.orders.place("acct", r);
+  REQUIRE(again.ok());
+  CHECK(again->replayed);
+  CHECK(again->order == first.order);
+  r.expire_at = "2026-12-02T00:00:00Z";
+  CHECK(s.orders.place("acct", r).code() == Errc::Conflict);
+  r.time_in_force = "IOC";
+  r.expire_at.reset();
+  CHECK(s.orders.place("acct", r).code() == Errc::Conflict);
+  CHECK(s.orders.cancel_by_client_id("acct", " c-1\t").ok());  // trimmed, as at place
+}
+
 TEST_CASE("time in force is stored and shown; GTD needs an expiry", "[orders][executions]") {
   Service s;
   PlaceRequest r = limit_buy();
@@ -332,6 +353,9 @@ TEST_CASE("time in force is stored and shown; GTD needs an expiry", "[orders][ex
   CHECK(gtd.order.time_in_force == TimeInForce::Gtd);
   CHECK(gtd.order.expire_at == "2026-12-01T00:00:00Z");
   CHECK(s.orders.get_order("acct", gtd.order.order_id).value() == gtd.order);
+  r.expire_at = "2026-03-03T12:00:00Z";  // the service's clock: not in the future
+  CHECK(s.orders.place("acct", r).error().message == "expire_at must be in the future");
+  r.expire_at = "2026-12-01T00:00:00Z";
   r.time_in_force = "DAY";
   CHECK(s.orders.place("acct", r).code() == Errc::InvalidArgument);  // expire_at only for GTD
   r.expire_at.reset();

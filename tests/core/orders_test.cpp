@@ -186,15 +186,31 @@ TEST_CASE("place validates its input with the original's messages", "[orders]") 
       {{"binance", "BTC/USDT", "BUY", "STOP", "1", "1", {}}, kBadType},
       {{"binance", "BTC/USDT", "BUY", "MARKET", "1", "-1", {}}, "price must not be negative"},
       {{"", "BTC/USDT", "BUY", "MARKET", "1", "", {}},
-       "exchange must be 1 to 64 printable characters"},
+       "exchange must be 1 to 64 bytes of printable text"},
       {{"binance", "   ", "BUY", "MARKET", "1", "", {}},
-       "symbol must be 1 to 64 printable characters"},
+       "symbol must be 1 to 64 bytes of printable text"},
       {{"binance", "BTC\nUSDT", "BUY", "MARKET", "1", "", {}},
-       "symbol must be 1 to 64 printable characters"},
+       "symbol must be 1 to 64 bytes of printable text"},
       {{"binance", std::string(65, 'X'), "BUY", "MARKET", "1", "", {}},
-       "symbol must be 1 to 64 printable characters"},
+       "symbol must be 1 to 64 bytes of printable text"},
       {{"binance", "BTC", "BUY", "MARKET", "1", "", std::string()},
-       "client_order_id must be 1 to 64 printable characters"},
+       "client_order_id must be 1 to 64 bytes of printable text"},
+      // Code points nobody sees: C1 controls (U+0085), format characters
+      // (U+200B, U+202E, U+FEFF, U+00AD, U+E0041) and U+2028.
+      {{"bin\u0085ance", "BTC", "BUY", "MARKET", "1", "", {}},
+       "exchange must be 1 to 64 bytes of printable text"},
+      {{"binance", "BTC\u2028USDT", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 bytes of printable text"},
+      {{"binance", "BTC\u200B", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 bytes of printable text"},
+      {{"binance", "\u202EBTC", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 bytes of printable text"},
+      {{"binance", "BTC", "BUY", "MARKET", "1", "", "\uFEFFc-1"},
+       "client_order_id must be 1 to 64 bytes of printable text"},
+      {{"binance", "BT\u00ADC", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 bytes of printable text"},
+      {{"binance", "BTC\U000E0041", "BUY", "MARKET", "1", "", {}},
+       "symbol must be 1 to 64 bytes of printable text"},
   };
   for (const Row& row : rows) {
     INFO(row.message << " / amount=" << row.request.amount << " price=" << row.request.price);
@@ -204,6 +220,15 @@ TEST_CASE("place validates its input with the original's messages", "[orders]") 
     CHECK(placed.error().message == row.message);
   }
   CHECK(s.orders.list_orders("acct", {})->orders.empty());  // nothing was written
+}
+
+TEST_CASE("visible non-ASCII text is kept as written", "[orders]") {
+  Service s;
+  auto placed = s.orders.place("acct", {"bïnance", "ÉTH/€", "BUY", "MARKET", "1", "", "日本-1"});
+  REQUIRE(placed.ok());
+  CHECK(placed->order.exchange == "bïnance");
+  CHECK(placed->order.symbol == "ÉTH/€");
+  CHECK(placed->order.client_order_id == "日本-1");
 }
 
 TEST_CASE("side and type are normalized; a market order without price reads 0", "[orders]") {

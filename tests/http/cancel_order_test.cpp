@@ -56,6 +56,44 @@ TEST_CASE("a second cancel of one order answers 409 order is not open", "[http]"
   CHECK(r.body == R"({"status":"error","error":"order is not open"})");
 }
 
+// Issue 14: v1 stays the original's for every order. A partially filled
+// order is still working: v1 shows it OPEN in the eleven-field shape, and its
+// cancel answers the spec's 200 with CANCELED; the filled part keeps the
+// position OPEN (v2 shows the quantities).
+TEST_CASE("a partially filled order shows OPEN in v1 and its cancel answers the spec's 200",
+          "[http]") {
+  TestServer s;
+  REQUIRE(s.post("place_order", kPlaceSpecOrder).status == 201);
+  s.clock().advance(60);
+  REQUIRE(s.orders()
+              .apply_execution("acct-1", {.exec_id = "T1",
+                                          .order_id = "ord-20260303120000-1",
+                                          .kind = ExecKind::Trade,
+                                          .last_amount = "0.004",
+                                          .last_price = "50010.00"})
+              .ok());
+  const std::string order_fields =
+      R"("order_id":"ord-20260303120000-1","position_id":"pos-20260303120000-1",)"
+      R"("exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT","amount":"0.01",)"
+      R"("price":"50000.00",)";
+  CHECK(s.get("orders/ord-20260303120000-1").body ==
+        R"({"status":"success","data":{)" + order_fields +
+            R"("status":"OPEN","created_at":"2026-03-03T12:00:00Z",)"
+            R"("updated_at":"2026-03-03T12:01:00Z"}})");
+  CHECK(s.get("orders?status=OPEN").body.find("ord-20260303120000-1") != std::string::npos);
+  s.clock().advance(240);
+
+  const Reply r = s.post("cancel_order", kCancelFirst);
+
+  CHECK(r.status == 200);
+  CHECK(r.body == R"({"status":"success","data":{)" + order_fields +
+                      R"("status":"CANCELED","created_at":"2026-03-03T12:00:00Z",)"
+                      R"("updated_at":"2026-03-03T12:05:00Z"}})");
+  const Reply position = s.get("positions/pos-20260303120000-1");
+  CHECK(position.body.find(R"("size":"0.004","entry_price":"50010.0000000000","status":"OPEN")") !=
+        std::string::npos);
+}
+
 TEST_CASE("cancel of a filled order answers 409 order is not open", "[http]") {
   TestServer s;
   const std::string id = place(s.orders(), "acct-1");

@@ -89,13 +89,21 @@ TEST_CASE("GET /metrics counts requests by route template and status", "[http][m
   CHECK(s.get("/metrics", "").body.find(counter("/metrics", 200, 1)) != std::string::npos);
 }
 
-TEST_CASE("the open orders gauge counts every account's OPEN orders once", "[http][metrics]") {
+TEST_CASE("the open orders gauge counts every account's working orders once", "[http][metrics]") {
   TestServer s;
   place(s.orders(), "acct-1");
   place(s.orders(), "acct-1");
   place(s.orders(), "acct-2");
   place(s.orders(), "acct-3");  // no key names it: not counted
   REQUIRE(s.orders().cancel("acct-1", "ord-20260303120000-1").ok());
+  // A partially filled order is still working: it counts (as v1 shows it OPEN).
+  REQUIRE(s.orders()
+              .apply_execution("acct-2", {.exec_id = "T1",
+                                          .order_id = "ord-20260303120000-3",
+                                          .kind = ExecKind::Trade,
+                                          .last_amount = "0.001",
+                                          .last_price = "1"})
+              ->order.status == OrderStatus::PartiallyFilled);
   const std::string gauge = "# TYPE orderstate_open_orders gauge\norderstate_open_orders ";
 
   const http::Metrics all(http::open_orders_of(s.orders(), {"acct-1", "acct-2", "acct-1"}));

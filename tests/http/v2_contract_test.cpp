@@ -338,7 +338,7 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   // A report that does not apply to the order's status.
   const Reply rejected = conformance.check(
       s, {"POST", order + "/executions", R"({"exec_id":"r1","kind":"REJECTED"})", 409});
-  CHECK(rejected.body == failure("order is not open"));
+  CHECK(rejected.body == failure("execution report does not apply to the order"));
 
   // Cancel by client_order_id.
   conformance.check(
@@ -390,4 +390,18 @@ TEST_CASE("a v2 path answers 405 with an Allow header for a method it does not t
   CHECK(order.allow == "GET");
   CHECK(cancel.status == 405);
   CHECK(cancel.allow == "POST");
+}
+
+TEST_CASE("a v2 list query that repeats a parameter is refused, not read as one of its values",
+          "[http][v2]") {
+  TestServer s;
+  // (cpp-httplib collapses a pair repeated with the same value: no ambiguity.)
+  for (const char* query : {"?status=OPEN&status=FILLED", "?limit=1&limit=2", "?symbol=a&symbol=b",
+                            "?cursor=x&cursor=y"}) {
+    INFO(query);
+    const Reply r = s.get(kV2 + "orders" + query);
+    CHECK(r.status == 400);
+    CHECK(r.body == R"({"status":"error","error":"repeated query parameter"})");
+  }
+  CHECK(s.get(kV2 + "orders?status=OPEN,FILLED").status == 200);
 }

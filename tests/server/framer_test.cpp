@@ -167,6 +167,15 @@ TEST_CASE("every stream frames the same whole, byte by byte, or in pieces of 2 t
   }
 }
 
+TEST_CASE("an encoded slash is fine in the query, and plain percent escapes in the path",
+          "[server][framer]") {
+  for (const char* target : {"/api/v2/orders?symbol=BTC%2FUSDT",
+                             "/api/v2/orders/by-client-id/a%20b/cancel", "/api/v2/orders/%2E"}) {
+    INFO(target);
+    CHECK(frame(std::string("GET ") + target + " HTTP/1.1\r\nHost: t\r\n\r\n").refused == 0);
+  }
+}
+
 TEST_CASE("each framing defect is refused with its status", "[server][framer]") {
   const std::vector<std::pair<std::string, int>> cases = {
       {"GET /x HTTP/1.1\r\nHost : t\r\n\r\n", 400},
@@ -182,6 +191,12 @@ TEST_CASE("each framing defect is refused with its status", "[server][framer]") 
       {"CONNECT t:443 HTTP/1.1\r\nHost: t\r\n\r\n", 405},
       {"GET /x HTTP/1.1\r\nHost: t\r\nExpect: nothing\r\n\r\n", 417},
       {"\r\n\r\nGET /x HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+      // Encoded separators in the path would be decoded before routing.
+      {"POST /api/v2/orders/x%2Fcancel HTTP/1.1\r\nHost: t\r\n\r\n", 404},
+      {"POST /api/v1/trading%2fcancel_order HTTP/1.1\r\nHost: t\r\n\r\n", 404},
+      {"GET /api/v2/orders/x%00 HTTP/1.1\r\nHost: t\r\n\r\n", 404},
+      {"TRACE /x HTTP/1.1\r\nHost: t\r\n\r\n", 501},
+      {"PROPFIND /x HTTP/1.1\r\nHost: t\r\n\r\n", 501},
   };
   for (const auto& [stream, status] : cases) {
     INFO(stream);

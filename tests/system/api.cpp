@@ -19,7 +19,8 @@ Reply Api::get(const std::string& path) {
 }
 
 Reply Api::post(const std::string& path, const std::string& body) {
-  const auto res = client_.Post((kApi + path).c_str(), auth_, body, "application/json");
+  const std::string full = path.starts_with('/') ? path : kApi + path;
+  const auto res = client_.Post(full.c_str(), auth_, body, "application/json");
   if (!res) return {};
   return {res->status, res->body};
 }

@@ -27,7 +27,8 @@ class Api {
  public:
   explicit Api(int port, const std::string& key = kKey, int read_timeout_s = 15);
 
-  Reply get(const std::string& path);  // relative to /api/v1/trading/ unless it starts with '/'
+  // `path` is relative to /api/v1/trading/ unless it starts with '/'.
+  Reply get(const std::string& path);
   Reply post(const std::string& path, const std::string& body);
 
   Reply place(const std::string& body = kPlaceBody) { return post("place_order", body); }

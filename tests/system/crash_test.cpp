@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -171,5 +173,84 @@ TEST_CASE("every cancel acknowledged before a kill -9 under load survives the re
     }
   }
   check_new_sequence(api, ids);
+  CHECK(server->stop() == 0);
+}
+
+// Issue 14: kill -9 while 8 clients stream trade reports (0.001 each) to 40
+// orders. After the restart every acknowledged report is there (its replay
+// answers replayed:true), and replaying every report that was sent, answered
+// or not, leaves each order filled by exactly the distinct reports it got.
+TEST_CASE("every trade report acknowledged before a kill -9 survives, and a replay changes nothing",
+          "[system]") {
+  constexpr int kOrders = 40, kClients = 8, kPerClient = 60, kKillAfter = 200;
+  TempDir dir;
+  const ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log", {}};
+  auto server = std::make_unique<ServerProcess>(options);
+  REQUIRE(server->port() > 0);
+  const std::string place_body =
+      R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+      R"("amount":"1.000","price":"50000.00"})";
+  std::vector<std::string> ids;
+  {
+    Api api(server->port());
+    for (int i = 0; i < kOrders; ++i) {
+      const Reply r = api.post("/api/v2/orders", place_body);
+      REQUIRE(r.status == 201);
+      ids.push_back(first_member(r.body, "order_id"));
+    }
+  }
+  struct Sent {
+    std::string order_id, body;
+    bool acknowledged = false;
+  };
+  std::vector<std::vector<Sent>> sent(kClients);
+  std::atomic<int> acknowledged{0}, unexpected{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      Api api(server->port(), kKey, 5);
+      for (int i = 0; i < kPerClient; ++i) {
+        const std::string& id = ids[static_cast<std::size_t>((t * kPerClient + i) % kOrders)];
+        const std::string body =
+            R"({"exec_id":"c)" + std::to_string(t) + "-" + std::to_string(i) +
+            R"(","kind":"TRADE","last_amount":"0.001","last_price":"50000.5"})";
+        sent[static_cast<std::size_t>(t)].push_back({id, body});
+        const Reply r = api.post("/api/v2/orders/" + id + "/executions", body);
+        if (r.status < 0) return;  // the server is gone
+        if (r.status != 200) ++unexpected;
+        sent[static_cast<std::size_t>(t)].back().acknowledged = true;
+        if (++acknowledged == kKillAfter) server->kill9();
+      }
+    });
+  }
+  for (std::thread& c : clients) c.join();
+  REQUIRE(server->wait_exit(std::chrono::seconds(10)) == -1);
+  CHECK(unexpected == 0);
+  REQUIRE(acknowledged >= kKillAfter);
+
+  server = std::make_unique<ServerProcess>(options);
+  REQUIRE(server->port() > 0);
+  Api api(server->port());
+  std::map<std::string, int> per_order;
+  for (const auto& client : sent) {
+    for (const Sent& s : client) {
+      const Reply r = api.post("/api/v2/orders/" + s.order_id + "/executions", s.body);
+      REQUIRE(r.status == 200);
+      if (s.acknowledged) {
+        INFO(s.body);
+        CHECK(count_of(r.body, R"("replayed":true)") == 1);
+      }
+      ++per_order[s.order_id];
+    }
+  }
+  for (const std::string& id : ids) {
+    INFO(id);
+    const Reply r = api.get("/api/v2/orders/" + id);
+    REQUIRE(r.status == 200);
+    const int n = per_order[id];
+    char want[16];
+    std::snprintf(want, sizeof want, "%d.%03d", n / 1000, n % 1000);
+    CHECK(member(r.body, "filled_amount") == (n ? std::string(want) : std::string("0")));
+  }
   CHECK(server->stop() == 0);
 }

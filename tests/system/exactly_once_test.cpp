@@ -46,3 +46,18 @@ TEST_CASE("racing cancels through two server processes on one file cancel each o
   CHECK(first.stop() == 0);
   CHECK(second.stop() == 0);
 }
+
+TEST_CASE("duplicate trade reports through two server processes on one file count exactly once",
+          "[system]") {
+  TempDir dir;
+  ServerOptions options{
+      dir.path() / "orders.db", dir.path() / "stderr.log", {"--durability", "normal"}};
+  ServerProcess first(options);
+  ServerProcess second(options);
+  REQUIRE(first.port() > 0);
+  REQUIRE(second.port() > 0);
+  const int ports[2] = {first.port(), second.port()};
+  require_trades_exactly_once(ports);
+  CHECK(first.stop() == 0);
+  CHECK(second.stop() == 0);
+}

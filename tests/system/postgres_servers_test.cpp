@@ -120,6 +120,22 @@ TEST_CASE("racing cancels through two servers on one PostgreSQL cancel each orde
   CHECK(second.stop() == 0);
 }
 
+TEST_CASE("duplicate trade reports through two servers on one PostgreSQL count exactly once",
+          "[system][postgres]") {
+  REQUIRE_PG_URI();
+  TempDir dir;
+  const std::string uri = fresh_database(pg_uri, "trades");
+  ServerProcess first(pg_options(uri, dir, "a.log"));
+  ServerProcess second(pg_options(uri, dir, "b.log"));
+  INFO(read_text(dir.path() / "a.log") << read_text(dir.path() / "b.log"));
+  REQUIRE(first.port() > 0);
+  REQUIRE(second.port() > 0);
+  const int ports[2] = {first.port(), second.port()};
+  require_trades_exactly_once(ports);
+  CHECK(first.stop() == 0);
+  CHECK(second.stop() == 0);
+}
+
 TEST_CASE(
     "a kill -9 of one server and a PostgreSQL restart under load lose no acknowledged cancel "
     "and double none",

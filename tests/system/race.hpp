@@ -3,9 +3,12 @@
 // Catch assertions, so only test files include it.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <barrier>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +85,69 @@ inline void require_cancels_exactly_once(const int (&ports)[2],
     REQUIRE(s.position == "CLOSED");
     REQUIRE(s.cancel_events == 1);
   }
+}
+
+// Issue 14's race through two servers: one order of 2.00 gets the same 200
+// trade reports of 0.01, each sent 3 times, shuffled, by 8 clients half on
+// each server, while a cancel races them. Each report counts exactly once:
+// 200 answers with replayed:false, 400 with replayed:true, none other, and
+// the order ends filled 2.00 whether the cancel came first or not.
+inline void require_trades_exactly_once(const int (&ports)[2]) {
+  constexpr int kReports = 200, kClients = 8;
+  Api first(ports[0]);
+  const Reply placed = first.post(
+      "/api/v2/orders", R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+                        R"("amount":"2.00","price":"100"})");
+  REQUIRE(placed.status == 201);
+  const std::string id = first_member(placed.body, "order_id");
+  const std::string path = "/api/v2/orders/" + id + "/executions";
+  std::vector<std::string> bodies;
+  for (int copy = 0; copy < 3; ++copy) {
+    for (int i = 0; i < kReports; ++i) {
+      bodies.push_back(R"({"exec_id":"E)" + std::to_string(i) +
+                       R"(","kind":"TRADE","last_amount":"0.01","last_price":")" +
+                       std::to_string(100 + i % 7) + R"(.5"})");
+    }
+  }
+  std::shuffle(bodies.begin(), bodies.end(), std::mt19937(14));
+  std::atomic<std::size_t> next{0};
+  std::atomic<int> applied{0}, replayed{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      Api api(ports[c % 2]);
+      for (std::size_t i; (i = next.fetch_add(1)) < bodies.size();) {
+        const Reply r = api.post(path, bodies[i]);
+        if (r.status != 200) {
+          ++other;
+        } else if (count_of(r.body, R"("replayed":true)") == 1) {
+          ++replayed;
+        } else {
+          ++applied;
+        }
+      }
+    });
+  }
+  std::thread canceler([&] {
+    Api api(ports[1]);
+    while (next.load() < bodies.size() / 2) std::this_thread::yield();
+    const Reply r = api.post("/api/v2/orders/" + id + "/cancel", "");
+    CHECK((r.status == 200 || r.status == 409));
+  });
+  for (std::thread& t : clients) t.join();
+  canceler.join();
+  CHECK(other == 0);
+  CHECK(applied == kReports);
+  CHECK(replayed == 2 * kReports);
+  const Reply order = first.get("/api/v2/orders/" + id);
+  REQUIRE(order.status == 200);
+  CHECK(member(order.body, "filled_amount") == "2.00");
+  const std::string status = member(order.body, "status");
+  CHECK((status == "FILLED" || status == "CANCELED"));
+  const Reply events = first.get("/api/v2/orders/" + id + "/events");
+  CHECK(count_of(events.body, R"("reason":"trade")") +
+            count_of(events.body, R"("reason":"late_fill")") ==
+        kReports);
 }
 
 }  // namespace orderstate::system_test

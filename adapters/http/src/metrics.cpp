@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "orderstate/state_machine.hpp"
+
 namespace orderstate::http {
 namespace {
 
@@ -131,9 +133,12 @@ Metrics::GaugeSource open_orders_of(Orders& orders, std::vector<std::string> acc
   return [&orders, accounts = std::move(accounts)]() -> std::optional<std::int64_t> {
     std::int64_t total = 0;
     for (const std::string& account : accounts) {
-      const auto open = orders.count_orders(account, OrderStatus::Open);
-      if (!open.ok()) return std::nullopt;
-      total += *open;
+      // Working orders: those v1 shows as OPEN (PARTIALLY_FILLED included).
+      for (OrderStatus status : statuses_shown_as(OrderStatus::Open)) {
+        const auto open = orders.count_orders(account, status);
+        if (!open.ok()) return std::nullopt;
+        total += *open;
+      }
     }
     return total;
   };

@@ -14,6 +14,11 @@ namespace orderstate::http {
 namespace {
 
 constexpr ErrorWords kWords{.not_found = "order not found", .show_invalid_message = true};
+// A report the order's status does not take (a REJECTED for a partially
+// filled order, a TRADE for a FILLED one...): not "order is not open".
+constexpr ErrorWords kReportWords{.not_found = "order not found",
+                                  .not_open = "execution report does not apply to the order",
+                                  .show_invalid_message = true};
 
 void send_order(httplib::Response& res, int status, const OrderRecord& order) {
   send_json(res, status, success_body([&](JsonWriter& w) {
@@ -77,8 +82,12 @@ void place(const Call& c, httplib::Response& res) {
             }));
 }
 
-// ?status=A,B&symbol=&limit=&cursor=. Returns what is wrong, or "".
+// ?status=A,B&symbol=&limit=&cursor=. Returns what is wrong, or "". A
+// parameter given twice is refused, not read as its first or last value.
 std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
+  for (const char* key : {"status", "symbol", "limit", "cursor"}) {
+    if (req.get_param_value_count(key) > 1) return "repeated query parameter";
+  }
   if (const std::string s = req.get_param_value("status"); !s.empty()) {
     std::string_view rest = s;
     while (!rest.empty()) {
@@ -179,7 +188,7 @@ void execution(const Call& c, httplib::Response& res) {
   r.exec_id = *exec_id;
   r.kind = *parsed_kind;
   const auto applied = c.ctx.orders.apply_execution(c.account, r);
-  if (!applied.ok()) return fail(c, res, applied.error(), kWords);
+  if (!applied.ok()) return fail(c, res, applied.error(), kReportWords);
   send_json(res, 200, success_body([&](JsonWriter& w) {
               w.StartObject();
               w.Key("order");

@@ -96,7 +96,8 @@ class Orders {
 
   // A new OPEN order and its OPEN position. With a client_order_id the account
   // already used for the same parameters (an exact replay: exchange, symbol,
-  // side, type, and amount and price as the same decimal text), the existing
+  // side, type, amount and price as the same decimal text, time in force and
+  // expire_at), the existing
   // pair comes back (replayed) and nothing changes; with other parameters,
   // Conflict (kClientOrderIdReused) and nothing changes. InvalidArgument for
   // malformed input; exchange, symbol and client_order_id follow text.hpp's
@@ -108,7 +109,8 @@ class Orders {
   // the account. NotOpen: the order is not working (FILLED, CANCELED, ...).
   // Exactly one of any number of concurrent cancels of one order succeeds.
   Result<OrderRecord> cancel(std::string_view account, std::string_view order_id);
-  // cancel() of the account's order with this client_order_id.
+  // cancel() of the account's order with this client_order_id (surrounding
+  // blanks trimmed, as at place).
   Result<OrderRecord> cancel_by_client_id(std::string_view account,
                                           std::string_view client_order_id);
   // Cancels every working order of the account (of `symbol` when given) in one

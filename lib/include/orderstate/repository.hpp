@@ -60,16 +60,13 @@ class WriteTx {
                                                               std::string_view order_id,
                                                               OrderStatus from, OrderStatus to,
                                                               std::string_view at) = 0;
-  // Compare-and-set for a trade: only if the order is still in `from` with
-  // `filled_before` as its filled_amount (same text), it takes `to` and the
-  // fill values of `fill` (filled_amount, filled_notional,
-  // average_fill_price), stamped `at`. The order as it now is, or nullopt.
-  virtual Result<std::optional<OrderRecord>> set_order_fill(std::string_view account,
-                                                            std::string_view order_id,
-                                                            OrderStatus from,
-                                                            const Decimal& filled_before,
-                                                            OrderStatus to, const OrderRecord& fill,
-                                                            std::string_view at) = 0;
+  // Compare-and-set for a trade: only if the account's order `after.order_id`
+  // is still in `from` with `filled_before` as its filled_amount (same text),
+  // it takes after's status, updated_at, filled_amount, filled_notional and
+  // average_fill_price (the caller built `after` from the order it read in
+  // this unit). False when the order was not in that state.
+  virtual Result<bool> set_order_fill(OrderStatus from, const Decimal& filled_before,
+                                      const OrderRecord& after) = 0;
   // A position's size and entry price after a trade; it becomes OPEN unless
   // it is LIQUIDATED. False when the position does not exist.
   virtual Result<bool> set_position_fill(std::string_view position_id, const Decimal& size,

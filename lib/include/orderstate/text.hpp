@@ -19,8 +19,11 @@ bool is_valid_utf8(std::string_view s);
 // (stored so by place, matched so by every filter).
 std::string_view trim_blanks(std::string_view s);
 
-// What such a value must be once trimmed: valid UTF-8, no control character
-// (C0 or DEL), no leading or trailing space.
+// What such a value must be once trimmed: valid UTF-8, no leading or
+// trailing space, and no code point a reader cannot see: no control
+// character (Unicode general category Cc: C0, DEL, C1), no format character
+// (Cf: zero-width and bidirectional controls such as U+200B, U+202E, U+FEFF,
+// soft hyphen...), no line or paragraph separator (U+2028, U+2029).
 bool is_clean_text(std::string_view s);
 
 }  // namespace orderstate

@@ -240,25 +240,21 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
   return c.run(sql, a).affected_rows() == 1;
 }
 
-std::optional<OrderRecord> set_order_fill(Connection& c, std::string_view account,
-                                          std::string_view order_id, OrderStatus from,
-                                          const Decimal& filled_before, OrderStatus to,
-                                          const OrderRecord& fill, std::string_view at) {
-  const auto seq = seq_of(IdKind::Order, order_id);
-  if (!seq || !fill.average_fill_price) return std::nullopt;
+bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
+                    const OrderRecord& after) {
+  const auto seq = seq_of(IdKind::Order, after.order_id);
+  if (!seq || !after.average_fill_price) return false;
   Params a;
-  std::string sql = "UPDATE orders SET status = " + a.text_arg(to_string(to)) +
-                    ", updated_at = " + a.text_arg(at) +
-                    ", filled_amount = " + a.text_arg(fill.filled_amount.text()) +
-                    ", filled_notional = " + a.text_arg(fill.filled_notional.text()) +
-                    ", average_fill_price = " + a.text_arg(fill.average_fill_price->text());
-  sql += " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(order_id) +
-         " AND account_id = " + a.text_arg(account) +
+  std::string sql = "UPDATE orders SET status = " + a.text_arg(to_string(after.status)) +
+                    ", updated_at = " + a.text_arg(after.updated_at) +
+                    ", filled_amount = " + a.text_arg(after.filled_amount.text()) +
+                    ", filled_notional = " + a.text_arg(after.filled_notional.text()) +
+                    ", average_fill_price = " + a.text_arg(after.average_fill_price->text());
+  sql += " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(after.order_id) +
+         " AND account_id = " + a.text_arg(after.account_id) +
          " AND status = " + a.text_arg(to_string(from)) +
-         " AND filled_amount = " + a.text_arg(filled_before.text()) + " RETURNING " + kOrderColumns;
-  const pqxx::result r = c.run(sql, a);
-  if (r.empty()) return std::nullopt;
-  return read_order(r[0]);
+         " AND filled_amount = " + a.text_arg(filled_before.text());
+  return c.run(sql, a).affected_rows() == 1;
 }
 
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,

@@ -49,10 +49,8 @@ std::optional<OrderRecord> set_order_status(Connection& c, std::string_view acco
                                             OrderStatus to, std::string_view at);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at);
-std::optional<OrderRecord> set_order_fill(Connection& c, std::string_view account,
-                                          std::string_view order_id, OrderStatus from,
-                                          const Decimal& filled_before, OrderStatus to,
-                                          const OrderRecord& fill, std::string_view at);
+bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
+                    const OrderRecord& after);
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
                        const Decimal& entry_price, std::string_view at);
 // false: the (account, exec_id) is already recorded; a concurrent insert of
