@@ -28,19 +28,22 @@ export KEY=s3cret
 commands=0
 failed=0
 expected=""
-readme_stamp=""
-real_stamp=""
-stamp_of() { grep -oE 'ord-[0-9]{14}' <<<"$1" | head -1 || true; }
+# Ids carry the time they were made: each id the README shows maps to the id
+# the real run made in its place (paired in order of appearance), and
+# commands use the real ones.
+declare -A real_id=()
+ids_of() { grep -oE '(ord|pos)-[0-9]{14}-[0-9]+' <<<"$1" || true; }
 run_pending() {
   [ -n "${cmd:-}" ] || return 0
-  local run=${cmd//localhost:8080/127.0.0.1:$port} raw real
-  # Ids carry the time they were made: use the real one where the README has its own.
-  [ -n "$readme_stamp" ] && run=${run//$readme_stamp/$real_stamp}
+  local run=${cmd//localhost:8080/127.0.0.1:$port} raw real id
+  for id in "${!real_id[@]}"; do run=${run//$id/${real_id[$id]}}; done
   raw=$(eval "$run")
-  if [ -z "$readme_stamp" ]; then
-    readme_stamp=$(stamp_of "$expected")
-    real_stamp=$(stamp_of "$raw")
-  fi
+  local -a shown made
+  mapfile -t shown < <(ids_of "$expected")
+  mapfile -t made < <(ids_of "$raw")
+  for i in "${!shown[@]}"; do
+    [ -n "${made[$i]:-}" ] && [ -z "${real_id[${shown[$i]}]:-}" ] && real_id[${shown[$i]}]=${made[$i]}
+  done
   real=$(normalize <<<"$raw")
   if [ "$real" != "$(normalize <<<"$expected")" ]; then
     echo "MISMATCH for: $cmd"
