@@ -7,11 +7,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -161,7 +163,31 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   if (!generated.empty()) print_generated_key(flags, port, generated);
   std::printf("listening on %s://%s:%d\n", server::scheme(flags), flags.host.c_str(), port);
   std::fflush(stdout);
-  return run(server, signals) ? 0 : 1;
+  // GTD and DAY orders expire once their expire_at passes (issue 15): every
+  // second, at most 1000 per transaction, until none is due. Storage trouble
+  // is retried on the next tick.
+  std::mutex expiry_mu;
+  std::condition_variable expiry_cv;
+  bool stopping = false;
+  std::thread expirer([&] {
+    std::unique_lock lock(expiry_mu);
+    while (!expiry_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
+      lock.unlock();
+      for (int round = 0; round < 100; ++round) {
+        const auto expired = orders.expire_due(clock.now());
+        if (!expired.ok() || expired->size() < 1000) break;
+      }
+      lock.lock();
+    }
+  });
+  const bool stopped = run(server, signals);
+  {
+    std::lock_guard lock(expiry_mu);
+    stopping = true;
+  }
+  expiry_cv.notify_one();
+  expirer.join();
+  return stopped ? 0 : 1;
 }  // destroys the server, then orders, then the repository (closing the database)
 
 }  // namespace

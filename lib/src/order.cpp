@@ -12,13 +12,15 @@ using Names = std::array<std::pair<E, const char*>, N>;
 
 constexpr Names<Side, 2> kSides{{{Side::Buy, "BUY"}, {Side::Sell, "SELL"}}};
 constexpr Names<OrderType, 2> kTypes{{{OrderType::Market, "MARKET"}, {OrderType::Limit, "LIMIT"}}};
-constexpr Names<OrderStatus, 7> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
+constexpr Names<OrderStatus, 9> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
                                                 {OrderStatus::PartiallyFilled, "PARTIALLY_FILLED"},
                                                 {OrderStatus::Filled, "FILLED"},
                                                 {OrderStatus::Canceled, "CANCELED"},
                                                 {OrderStatus::Expired, "EXPIRED"},
                                                 {OrderStatus::Rejected, "REJECTED"},
-                                                {OrderStatus::Closed, "CLOSED"}}};
+                                                {OrderStatus::Closed, "CLOSED"},
+                                                {OrderStatus::PendingNew, "PENDING_NEW"},
+                                                {OrderStatus::PendingCancel, "PENDING_CANCEL"}}};
 constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
                                                {TimeInForce::Ioc, "IOC"},
                                                {TimeInForce::Fok, "FOK"},
@@ -27,10 +29,12 @@ constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
 constexpr Names<PositionStatus, 3> kPositionStatuses{{{PositionStatus::Open, "OPEN"},
                                                       {PositionStatus::Closed, "CLOSED"},
                                                       {PositionStatus::Liquidated, "LIQUIDATED"}}};
-constexpr Names<ExecKind, 4> kExecKinds{{{ExecKind::Trade, "TRADE"},
+constexpr Names<ExecKind, 6> kExecKinds{{{ExecKind::Trade, "TRADE"},
                                          {ExecKind::Canceled, "CANCELED"},
                                          {ExecKind::Expired, "EXPIRED"},
-                                         {ExecKind::Rejected, "REJECTED"}}};
+                                         {ExecKind::Rejected, "REJECTED"},
+                                         {ExecKind::New, "NEW"},
+                                         {ExecKind::CancelRejected, "CANCEL_REJECTED"}}};
 
 template <typename E, std::size_t N>
 const char* name_of(const Names<E, N>& names, E e) {

@@ -50,28 +50,41 @@ struct Step {
   const char* reason;
 };
 
-// Moves the order along `step` if it is in `from`: a compare-and-set on the
+// Moves the order along `t` if it is in `from`: a compare-and-set on the
 // order (one round trip), then its position, then the journal. On success
-// `out` holds the order as it now is. nullopt: the order was not in `from`.
+// `out` holds the order as it now is. False: the order was not in `from`.
+// `t` may carry only_if_unfilled (decided here, on the order as it is), not
+// resumes (the caller resolves that with the order it read).
+Result<bool> move(WriteTx& tx, std::string_view account, std::string_view order_id,
+                  OrderStatus from, Transition t, const Step& step, OrderRecord& out) {
+  const std::optional<std::string> pending =
+      is_in_flight(t.order_to) ? std::optional<std::string>(step.at) : std::nullopt;
+  auto moved = tx.set_order_status(account, order_id, from, t.order_to, step.at, pending);
+  if (!moved.ok()) return moved.error();
+  if (!*moved) return false;
+  out = std::move(**moved);
+  if (t.only_if_unfilled && out.filled_amount.is_positive()) t.position_to.reset();
+  if (t.position_to) {
+    auto pos = tx.set_position_status(out.position_id, t.position_from.value_or(*t.position_to),
+                                      *t.position_to, step.at);
+    if (!pos.ok()) return pos.error();
+    // Under the write lock an order's position moves with it; a miss is a broken store.
+    if (!*pos) return storage_error("position not in expected state: " + out.position_id);
+  }
+  auto logged = tx.append_event({out.order_id, from, t.order_to, step.at, step.reason});
+  if (!logged.ok()) return logged.error();
+  return true;
+}
+
+// move() by the table's row for `from`; nullopt: no row, or not in `from`.
 Result<std::optional<Transition>> try_apply(WriteTx& tx, std::string_view account,
                                             std::string_view order_id, OrderStatus from,
                                             const Step& step, OrderRecord& out) {
   const auto t = next(from, step.action);
   if (!t) return std::optional<Transition>();
-  auto moved = tx.set_order_status(account, order_id, from, t->order_to, step.at);
+  auto moved = move(tx, account, order_id, from, *t, step, out);
   if (!moved.ok()) return moved.error();
-  if (!*moved) return std::optional<Transition>();
-  out = std::move(**moved);
-  if (t->position_to) {
-    auto pos = tx.set_position_status(out.position_id, t->position_from.value_or(*t->position_to),
-                                      *t->position_to, step.at);
-    if (!pos.ok()) return pos.error();
-    // Under the write lock an order's position moves with it; a miss is a broken store.
-    if (!*pos) return storage_error("position not in expected state: " + out.position_id);
-  }
-  auto logged = tx.append_event({out.order_id, from, t->order_to, step.at, step.reason});
-  if (!logged.ok()) return logged.error();
-  return t;
+  return *moved ? t : std::nullopt;
 }
 
 // Applies `step` to the account's order whatever its status: tries each
@@ -112,7 +125,8 @@ bool same_parameters(const OrderRecord& o, const PlaceRequest& r, Side side, Ord
                      const std::optional<std::string>& expire_at) {
   return o.exchange == r.exchange && o.symbol == r.symbol && o.side == side && o.type == type &&
          o.amount == amount && o.price == price && o.time_in_force == tif &&
-         o.expire_at == expire_at;
+         // A DAY order's expiry is the session end after its own placing.
+         (tif == TimeInForce::Day || o.expire_at == expire_at);
 }
 
 // The average fill price after a trade: notional / filled, half-even, to the
@@ -139,6 +153,8 @@ Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecor
   out = order;
   out.status = t->order_to;
   out.updated_at = at;
+  // A trade during PENDING_CANCEL keeps the intent's age; any other leaves flight.
+  if (!is_in_flight(out.status)) out.pending_since.reset();
   out.filled_amount = filled;
   out.filled_notional =
       Decimal::add(order.filled_notional, Decimal::multiply(e.last_amount, e.last_price));
@@ -168,25 +184,37 @@ Result<void> apply_report(WriteTx& tx, const ExecutionRecord& e, const OrderReco
   }
   out.replayed = false;
   if (e.kind == ExecKind::Trade) return apply_trade(tx, e, order, at, out.order);
+  // Each other kind: its action, and when it changes nothing. A venue
+  // confirming what is already so (our own cancel), or answering late (a NEW
+  // for an order that already traded, a cancel reject once the order is no
+  // longer PENDING_CANCEL), is recorded and leaves the order as it is.
   static constexpr struct {
     ExecKind kind;
     Action action;
-    OrderStatus already;
     const char* reason;
-  } kEnds[] = {{ExecKind::Canceled, Action::Cancel, OrderStatus::Canceled, "venue_canceled"},
-               {ExecKind::Expired, Action::Expire, OrderStatus::Expired, "expire"},
-               {ExecKind::Rejected, Action::Reject, OrderStatus::Rejected, "reject"}};
-  for (const auto& end : kEnds) {
-    if (end.kind != e.kind) continue;
-    // The venue confirming what is already so (a cancel we made): nothing to do.
-    if (order.status == end.already) {
+  } kKinds[] = {{ExecKind::Canceled, Action::Cancel, "venue_canceled"},
+                {ExecKind::Expired, Action::Expire, "expire"},
+                {ExecKind::Rejected, Action::Reject, "reject"},
+                {ExecKind::New, Action::Accept, "venue_accepted"},
+                {ExecKind::CancelRejected, Action::CancelReject, "cancel_rejected"}};
+  for (const auto& kind : kKinds) {
+    if (kind.kind != e.kind) continue;
+    const auto t = next(order, kind.action);
+    const bool confirms =
+        (e.kind == ExecKind::Canceled && order.status == OrderStatus::Canceled) ||
+        (e.kind == ExecKind::Expired && order.status == OrderStatus::Expired) ||
+        (e.kind == ExecKind::Rejected && order.status == OrderStatus::Rejected) ||
+        (e.kind == ExecKind::New && order.status != OrderStatus::PendingNew) ||
+        (e.kind == ExecKind::CancelRejected && order.status != OrderStatus::PendingCancel);
+    if (!t && confirms) {
       out.order = order;
       return Ok{};
     }
-    const Step step{end.action, at, end.reason};
-    auto t = try_apply(tx, order.account_id, order.order_id, order.status, step, out.order);
-    if (!t.ok()) return t.error();
-    if (!*t) return not_open("order is not open");
+    if (!t) return not_open("order is not open");
+    const Step step{kind.action, at, kind.reason};
+    auto moved = move(tx, order.account_id, order.order_id, order.status, *t, step, out.order);
+    if (!moved.ok()) return moved.error();
+    if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
     return Ok{};
   }
   return invalid_argument("unknown execution kind");
@@ -222,6 +250,12 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
     expire_at = format_rfc3339(*t);
   } else if (r.expire_at) {
     return invalid_argument("expire_at is only for GTD orders");
+  } else if (*tif == TimeInForce::Day) {
+    // The session end after now (FIX: a DAY order ends with its trading day).
+    const std::int64_t now = clock_.now(), day = 86400;
+    std::int64_t end = now - now % day + options_.session_end_utc_s;
+    if (end <= now) end += day;
+    expire_at = format_rfc3339(end);
   }
   const auto price = r.price.empty() ? std::optional<Decimal>(Decimal()) : Decimal::parse(r.price);
   if (!price) return invalid_argument("price must be a decimal number");
@@ -261,23 +295,83 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
          *type,
          *amount,
          *price,
-         OrderStatus::Open,
+         r.pending ? OrderStatus::PendingNew : OrderStatus::Open,
          at,
          at,
          *tif,
          expire_at,
          Decimal(),
          Decimal(),
-         std::nullopt};
+         std::nullopt,
+         r.pending ? std::optional<std::string>(at) : std::nullopt};
     placed.position = {
         o.position_id, o.order_id, o.account_id,         o.exchange, o.symbol, o.side,
         o.amount,      o.price,    PositionStatus::Open, at,         at};
     placed.replayed = false;
     if (auto ok = tx.insert(o, placed.position); !ok) return ok;
-    return tx.append_event({o.order_id, std::nullopt, OrderStatus::Open, at, "place"});
+    return tx.append_event({o.order_id, std::nullopt, o.status, at, "place"});
   });
   if (!written.ok()) return written.error();
   return placed;
+}
+
+Result<OrderRecord> Orders::request_cancel(std::string_view account, std::string_view order_id) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  const std::string at = format_rfc3339(clock_.now());
+  const Step step{Action::RequestCancel, at, "cancel_request"};
+  OrderRecord out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto order = tx.find_order(account, order_id);
+    if (!order.ok()) return order.error();
+    // Asked again while the first request is out: the state as it is.
+    if (order->status == OrderStatus::PendingCancel) {
+      out = std::move(order).value();
+      return Ok{};
+    }
+    const auto t = next(*order, Action::RequestCancel);
+    if (!t) return not_open("order is not open");
+    auto moved = move(tx, account, order_id, order->status, *t, step, out);
+    if (!moved.ok()) return moved.error();
+    return *moved ? Result<void>(Ok{}) : storage_error("order changed under the write lock");
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<std::vector<OrderRecord>> Orders::expire_due(std::int64_t now, int limit) {
+  if (limit < 1) return invalid_argument("limit must be at least 1");
+  const std::string at = format_rfc3339(now);
+  const Step step{Action::Expire, at, "expire"};
+  std::vector<OrderRecord> out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    out.clear();  // a unit may run again
+    auto due = tx.orders_due(allowed_from(Action::Expire), at, limit);
+    if (!due.ok()) return due.error();
+    for (OrderRecord& order : *due) {
+      const auto t = next(order.status, Action::Expire);
+      if (!t) continue;  // (the query asked for these statuses only)
+      OrderRecord moved_to;
+      auto moved = move(tx, order.account_id, order.order_id, order.status, *t, step, moved_to);
+      if (!moved.ok()) return moved.error();
+      if (*moved) out.push_back(std::move(moved_to));
+    }
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<std::vector<OrderRecord>> Orders::in_flight(std::string_view account,
+                                                   std::int64_t older_than_s, int limit) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (older_than_s < 0) return invalid_argument("older_than must not be negative");
+  if (limit < 1 || limit > kMaxListLimit) {
+    return invalid_argument("limit must be between 1 and 1000");
+  }
+  static constexpr OrderStatus kInFlight[] = {OrderStatus::PendingNew, OrderStatus::PendingCancel};
+  return repo_.pending_orders(account, kInFlight, format_rfc3339(clock_.now() - older_than_s),
+                              limit);
 }
 
 Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view order_id) {

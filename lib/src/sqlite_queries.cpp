@@ -42,9 +42,10 @@ void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   Query order = c.query(
       "INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, exchange, "
       "symbol, side, type, amount, price, status, created_at, updated_at, time_in_force, "
-      "expire_at, filled_amount, filled_notional, average_fill_price) "
+      "expire_at, filled_amount, filled_notional, average_fill_price, pending_since) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19)");
+      "?19, ?20)");
+  order.opt_text(20, o.pending_since);
   order.integer(1, *seq).text(2, o.order_id).text(3, o.position_id).text(4, o.account_id);
   order.opt_text(5, o.client_order_id).text(6, o.exchange).text(7, o.symbol);
   order.text(8, to_string(o.side)).text(9, to_string(o.type)).text(10, o.amount.text());
@@ -169,16 +170,18 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
 
 std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
                                             std::string_view order_id, OrderStatus from,
-                                            OrderStatus to, std::string_view at) {
+                                            OrderStatus to, std::string_view at,
+                                            const std::optional<std::string>& pending_since) {
   const auto seq = seq_of(IdKind::Order, order_id);
   if (!seq) return std::nullopt;
   {
     // Not UPDATE ... RETURNING: SQLite buffers RETURNING rows in an ephemeral
     // table, which costs more than reading the row back by rowid (measured).
     Query q = c.query(
-        "UPDATE orders SET status = ?1, updated_at = ?2 "
+        "UPDATE orders SET status = ?1, updated_at = ?2, pending_since = ?7 "
         "WHERE seq = ?3 AND order_id = ?4 AND account_id = ?5 AND status = ?6");
     q.text(1, to_string(to)).text(2, at).integer(3, *seq).text(4, order_id).text(5, account);
+    q.opt_text(7, pending_since);
     if (q.text(6, to_string(from)).exec() != 1) return std::nullopt;
   }
   static const std::string sql = kSelectOrder + "WHERE seq = ?1";
@@ -199,14 +202,55 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
   return q.text(5, to_string(from)).exec() == 1;
 }
 
+namespace {
+
+// " IN (?first, ?first+1, ...)" for `n` values.
+std::string in_list(std::size_t n, int first) {
+  std::string sql = " IN (";
+  for (std::size_t i = 0; i < n; ++i) {
+    sql += (i ? ", ?" : "?") + std::to_string(first + static_cast<int>(i));
+  }
+  return sql + ")";
+}
+
+void bind_statuses(Query& q, std::span<const OrderStatus> statuses, int first) {
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    q.text(first + static_cast<int>(i), to_string(statuses[i]));
+  }
+}
+
+}  // namespace
+
+std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> statuses,
+                                    std::string_view at, int limit) {
+  Query q = c.query(kSelectOrder + "WHERE expire_at IS NOT NULL AND expire_at <= ?1 AND status" +
+                    in_list(statuses.size(), 3) + " ORDER BY expire_at, seq LIMIT ?2");
+  q.text(1, at).integer(2, limit);
+  bind_statuses(q, statuses, 3);
+  return read_all<OrderRecord>(q, read_order);
+}
+
+std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
+                                        std::span<const OrderStatus> statuses,
+                                        std::string_view cutoff, int limit) {
+  Query q = c.query(kSelectOrder +
+                    "WHERE account_id = ?1 AND pending_since IS NOT NULL AND pending_since <= ?2 "
+                    "AND status" +
+                    in_list(statuses.size(), 4) + " ORDER BY pending_since, seq LIMIT ?3");
+  q.text(1, account).text(2, cutoff).integer(3, limit);
+  bind_statuses(q, statuses, 4);
+  return read_all<OrderRecord>(q, read_order);
+}
+
 bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
                     const OrderRecord& after) {
   const auto seq = seq_of(IdKind::Order, after.order_id);
   if (!seq || !after.average_fill_price) return false;
   Query q = c.query(
       "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
-      "average_fill_price = ?5 WHERE seq = ?6 AND order_id = ?7 AND account_id = ?8 "
-      "AND status = ?9 AND filled_amount = ?10");
+      "average_fill_price = ?5, pending_since = ?11 WHERE seq = ?6 AND order_id = ?7 "
+      "AND account_id = ?8 AND status = ?9 AND filled_amount = ?10");
+  q.opt_text(11, after.pending_since);
   q.text(1, to_string(after.status)).text(2, after.updated_at);
   q.text(3, after.filled_amount.text()).text(4, after.filled_notional.text());
   q.text(5, after.average_fill_price->text()).integer(6, *seq).text(7, after.order_id);

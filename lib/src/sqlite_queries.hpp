@@ -46,7 +46,13 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
                                              std::string_view order_id);
 std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
                                             std::string_view order_id, OrderStatus from,
-                                            OrderStatus to, std::string_view at);
+                                            OrderStatus to, std::string_view at,
+                                            const std::optional<std::string>& pending_since);
+std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> statuses,
+                                    std::string_view at, int limit);
+std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
+                                        std::span<const OrderStatus> statuses,
+                                        std::string_view cutoff, int limit);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at);
 bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,

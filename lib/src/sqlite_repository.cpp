@@ -55,11 +55,17 @@ class SqliteTx final : public WriteTx {
       return sqlite::orders_in(c_, account, statuses, symbol);
     });
   }
-  Result<std::optional<OrderRecord>> set_order_status(std::string_view account, std::string_view id,
-                                                      OrderStatus from, OrderStatus to,
-                                                      std::string_view at) override {
+  Result<std::optional<OrderRecord>> set_order_status(
+      std::string_view account, std::string_view id, OrderStatus from, OrderStatus to,
+      std::string_view at, const std::optional<std::string>& pending_since) override {
     return guarded([&]() -> Result<std::optional<OrderRecord>> {
-      return sqlite::set_order_status(c_, account, id, from, to, at);
+      return sqlite::set_order_status(c_, account, id, from, to, at, pending_since);
+    });
+  }
+  Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
+                                              std::string_view at, int limit) override {
+    return guarded([&]() -> Result<std::vector<OrderRecord>> {
+      return sqlite::orders_due(c_, statuses, at, limit);
     });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
@@ -345,6 +351,14 @@ Result<std::vector<OrderRecord>> SqliteRepository::list_orders(std::string_view 
                                                                const OrderFilter& filter) {
   return impl_->read([&](Connection& c) -> Result<std::vector<OrderRecord>> {
     return sqlite::list_orders(c, account, filter);
+  });
+}
+
+Result<std::vector<OrderRecord>> SqliteRepository::pending_orders(
+    std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
+    int limit) {
+  return impl_->read([&](Connection& c) -> Result<std::vector<OrderRecord>> {
+    return sqlite::pending_orders(c, account, statuses, cutoff, limit);
   });
 }
 

@@ -103,9 +103,11 @@ CREATE INDEX positions_by_account ON positions (account_id, seq);
 CREATE INDEX positions_by_status ON positions (account_id, status, seq);
 CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
 )sql",
-    // 3: partial fills (issue 14). Orders gain the FIX statuses
-    // PARTIALLY_FILLED, EXPIRED and REJECTED, a time in force, and their
-    // executions so far; executions records each report once per account.
+    // 3: partial fills and in-flight states (issues 14, 15). Orders gain the
+    // FIX statuses PARTIALLY_FILLED, EXPIRED, REJECTED, PENDING_NEW and
+    // PENDING_CANCEL, a time in force and expiry, their executions so far and
+    // when they went in flight; executions records each report once per
+    // account.
     // The status CHECK changes, so the table is rebuilt as in 2; new columns
     // come last, in the order PostgreSQL's ALTER TABLE appends them.
     // executions is WITHOUT ROWID: its key is the only lookup, so one B-tree
@@ -124,20 +126,23 @@ CREATE TABLE orders_v3 (
   amount          TEXT NOT NULL,
   price           TEXT NOT NULL,
   status          TEXT NOT NULL CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED',
-                                                  'EXPIRED', 'REJECTED', 'CLOSED')),
+                                                  'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW',
+                                                  'PENDING_CANCEL')),
   created_at      TEXT NOT NULL,
   updated_at      TEXT NOT NULL,
   time_in_force   TEXT NOT NULL CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
   expire_at       TEXT,
   filled_amount   TEXT NOT NULL,
   filled_notional TEXT NOT NULL,
-  average_fill_price TEXT
+  average_fill_price TEXT,
+  pending_since   TEXT
 );
 INSERT INTO orders_v3 (seq, order_id, position_id, account_id, client_order_id, exchange, symbol,
                        side, type, amount, price, status, created_at, updated_at, time_in_force,
-                       expire_at, filled_amount, filled_notional, average_fill_price)
+                       expire_at, filled_amount, filled_notional, average_fill_price,
+                       pending_since)
   SELECT seq, order_id, position_id, account_id, client_order_id, exchange, symbol, side, type,
-         amount, price, status, created_at, updated_at, 'GTC', NULL, '0', '0', NULL
+         amount, price, status, created_at, updated_at, 'GTC', NULL, '0', '0', NULL, NULL
   FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_v3 RENAME TO orders;
@@ -147,12 +152,14 @@ CREATE INDEX orders_by_account ON orders (account_id, seq);
 CREATE INDEX orders_by_status ON orders (account_id, status, seq);
 CREATE INDEX orders_by_symbol ON orders (account_id, symbol, seq);
 CREATE INDEX orders_by_status_symbol ON orders (account_id, status, symbol, seq);
+CREATE INDEX orders_by_expiry ON orders (expire_at) WHERE expire_at IS NOT NULL;
 
 CREATE TABLE executions (
   account_id  TEXT NOT NULL,
   exec_id     TEXT NOT NULL,
   order_id    TEXT NOT NULL,
-  kind        TEXT NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED')),
+  kind        TEXT NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED', 'NEW',
+                                            'CANCEL_REJECTED')),
   last_amount TEXT NOT NULL,
   last_price  TEXT NOT NULL,
   at          TEXT NOT NULL,

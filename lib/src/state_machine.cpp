@@ -16,7 +16,7 @@ using P = PositionStatus;
 constexpr std::optional<P> kSame;
 
 // The whole machine (the table in the header). Anything not listed is forbidden.
-constexpr std::array<Row, 16> kTable{{
+constexpr std::array<Row, 31> kTable{{
     {S::Open, Action::Cancel, {S::Canceled, P::Open, P::Closed}},
     {S::PartiallyFilled, Action::Cancel, {S::Canceled, kSame, kSame}},
     {S::Open, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
@@ -33,6 +33,22 @@ constexpr std::array<Row, 16> kTable{{
     {S::Filled, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
     {S::Canceled, Action::Liquidate, {S::Canceled, P::Open, P::Liquidated}},
     {S::Expired, Action::Liquidate, {S::Expired, P::Open, P::Liquidated}},
+    // In flight (issue 15).
+    {S::PendingNew, Action::Accept, {S::Open, kSame, kSame}},
+    {S::PendingNew, Action::Cancel, {S::Canceled, P::Open, P::Closed}},
+    {S::PendingNew, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
+    {S::PendingNew, Action::Fill, {S::Filled, kSame, kSame, true}},
+    {S::PendingNew, Action::Expire, {S::Expired, P::Open, P::Closed}},
+    {S::PendingNew, Action::Reject, {S::Rejected, P::Open, P::Closed}},
+    {S::PendingNew, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
+    {S::Open, Action::RequestCancel, {S::PendingCancel, kSame, kSame}},
+    {S::PartiallyFilled, Action::RequestCancel, {S::PendingCancel, kSame, kSame}},
+    {S::PendingCancel, Action::Cancel, {S::Canceled, P::Open, P::Closed, false, true}},
+    {S::PendingCancel, Action::CancelReject, {S::Open, kSame, kSame, false, false, true}},
+    {S::PendingCancel, Action::PartialFill, {S::PendingCancel, kSame, kSame, true}},
+    {S::PendingCancel, Action::Fill, {S::Filled, kSame, kSame, true}},
+    {S::PendingCancel, Action::Expire, {S::Expired, P::Open, P::Closed, false, true}},
+    {S::PendingCancel, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
 }};
 
 constexpr std::size_t kActions = std::size(kAllActions);
@@ -53,7 +69,7 @@ constexpr std::array<Sources, kActions> sources() {
 
 constexpr std::array<Sources, kActions> kSources = sources();
 
-constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled};
+constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled, S::PendingNew, S::PendingCancel};
 constexpr OrderStatus kShownFilled[] = {S::Filled};
 constexpr OrderStatus kShownCanceled[] = {S::Canceled};
 constexpr OrderStatus kShownClosed[] = {S::Closed, S::Expired, S::Rejected};
@@ -76,6 +92,12 @@ const char* to_string(Action a) {
       return "reject";
     case Action::Liquidate:
       return "liquidate";
+    case Action::Accept:
+      return "accept";
+    case Action::RequestCancel:
+      return "request_cancel";
+    case Action::CancelReject:
+      return "cancel_reject";
   }
   return "?";
 }
@@ -85,6 +107,20 @@ std::optional<Transition> next(OrderStatus from, Action action) {
     if (row.from == from && row.action == action) return row.to;
   }
   return std::nullopt;
+}
+
+std::optional<Transition> next(const OrderRecord& order, Action action) {
+  auto t = next(order.status, action);
+  if (!t) return t;
+  const bool filled = order.filled_amount.is_positive();
+  if (t->resumes) t->order_to = filled ? S::PartiallyFilled : S::Open;
+  if (t->only_if_unfilled && filled) t->position_from = t->position_to = std::nullopt;
+  t->resumes = t->only_if_unfilled = false;
+  return t;
+}
+
+bool is_in_flight(OrderStatus status) {
+  return status == S::PendingNew || status == S::PendingCancel;
 }
 
 std::span<const OrderStatus> allowed_from(Action action) {
@@ -108,6 +144,8 @@ Decimal remaining_amount(const OrderRecord& order) {
 OrderStatus v1_status(OrderStatus status) {
   switch (status) {
     case S::PartiallyFilled:
+    case S::PendingNew:
+    case S::PendingCancel:
       return S::Open;
     case S::Expired:
     case S::Rejected:

@@ -419,3 +419,141 @@ TEST_CASE("racing duplicate trade reports and a cancel count every report exactl
   CHECK(position.size == "2.00");
   CHECK(position.entry_price == order.average_fill_price.value());
 }
+
+// Issue 15: the intent is recorded before it is sent; only a report decides.
+TEST_CASE("a pending place is PENDING_NEW until a report resolves it", "[orders][in_flight]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  r.pending = true;
+  const Placed a = place(s, r), b = place(s, r), c = place(s, r);
+  CHECK(a.order.status == OrderStatus::PendingNew);
+  CHECK(a.order.pending_since == "2026-03-03T12:00:00Z");
+  CHECK(s.orders.get_order("acct", a.order.order_id).value() == a.order);
+  CHECK(journal(s, a.order.order_id) ==
+        "-"
+        ">PENDING_NEW:place;");
+
+  auto accepted = s.orders.apply_execution("acct", report(a.order.order_id, "N1", ExecKind::New));
+  REQUIRE(accepted.ok());
+  CHECK(accepted->order.status == OrderStatus::Open);
+  CHECK_FALSE(accepted->order.pending_since);
+  // A NEW once the order is past PENDING_NEW changes nothing.
+  const auto events = s.orders.history("acct", a.order.order_id).value();
+  CHECK(s.orders.apply_execution("acct", report(a.order.order_id, "N2", ExecKind::New))->order ==
+        accepted->order);
+  CHECK(s.orders.history("acct", a.order.order_id).value() == events);
+
+  auto rejected =
+      s.orders.apply_execution("acct", report(b.order.order_id, "R1", ExecKind::Rejected));
+  REQUIRE(rejected.ok());
+  CHECK(rejected->order.status == OrderStatus::Rejected);
+  CHECK(s.orders.get_position("acct", b.position.position_id)->status == PositionStatus::Closed);
+
+  auto traded = s.orders.apply_execution("acct", trade(c.order.order_id, "T1", "0.004", "50000"));
+  REQUIRE(traded.ok());
+  CHECK(traded->order.status == OrderStatus::PartiallyFilled);
+  CHECK_FALSE(traded->order.pending_since);
+  CHECK(journal(s, c.order.order_id) ==
+        "-"
+        ">PENDING_NEW:place;PENDING_NEW>PARTIALLY_FILLED:trade;");
+}
+
+TEST_CASE("a cancel request waits for the venue; a reject resumes, a trade meanwhile counts",
+          "[orders][in_flight]") {
+  Service s;
+  const Placed p = place(s);
+  s.clock.advance(10);
+  auto requested = s.orders.request_cancel("acct", p.order.order_id);
+  REQUIRE(requested.ok());
+  CHECK(requested->status == OrderStatus::PendingCancel);
+  CHECK(requested->pending_since == "2026-03-03T12:00:10Z");
+  s.clock.advance(10);
+  auto again = s.orders.request_cancel("acct", p.order.order_id);  // answers the state as it is
+  REQUIRE(again.ok());
+  CHECK(*again == *requested);
+  // A trade while the cancel is out counts; the intent keeps its age.
+  auto traded = s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50000"));
+  REQUIRE(traded.ok());
+  CHECK(traded->order.status == OrderStatus::PendingCancel);
+  CHECK(traded->order.pending_since == "2026-03-03T12:00:10Z");
+  auto refused =
+      s.orders.apply_execution("acct", report(p.order.order_id, "X1", ExecKind::CancelRejected));
+  REQUIRE(refused.ok());
+  CHECK(refused->order.status == OrderStatus::PartiallyFilled);  // its fills say so
+  CHECK_FALSE(refused->order.pending_since);
+  // Asked again, and this time the venue cancels: the filled part stays open.
+  REQUIRE(s.orders.request_cancel("acct", p.order.order_id).ok());
+  auto canceled =
+      s.orders.apply_execution("acct", report(p.order.order_id, "X2", ExecKind::Canceled));
+  REQUIRE(canceled.ok());
+  CHECK(canceled->order.status == OrderStatus::Canceled);
+  CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Open);
+  CHECK(journal(s, p.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>PENDING_CANCEL:cancel_request;PENDING_CANCEL>PENDING_CANCEL:trade;"
+        "PENDING_CANCEL>PARTIALLY_FILLED:cancel_rejected;PARTIALLY_FILLED>PENDING_CANCEL:"
+        "cancel_request;PENDING_CANCEL>CANCELED:venue_canceled;");
+  CHECK(s.orders.request_cancel("acct", p.order.order_id).code() == Errc::NotOpen);
+  // A trade that fills the order while its cancel is out: FILLED, the cancel lost.
+  const Placed q = place(s);
+  REQUIRE(s.orders.request_cancel("acct", q.order.order_id).ok());
+  CHECK(
+      s.orders.apply_execution("acct", trade(q.order.order_id, "T2", "0.01", "1"))->order.status ==
+      OrderStatus::Filled);
+}
+
+TEST_CASE("in_flight lists the intents older than asked, oldest first, and moves nothing",
+          "[orders][in_flight]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  r.pending = true;
+  const Placed first = place(s, r);
+  s.clock.advance(30);
+  const Placed second = place(s);
+  REQUIRE(s.orders.request_cancel("acct", second.order.order_id).ok());
+  s.clock.advance(30);
+  auto old = s.orders.in_flight("acct", 60);
+  REQUIRE(old.ok());
+  REQUIRE(old->size() == 1);
+  CHECK((*old)[0].order_id == first.order.order_id);
+  auto all = s.orders.in_flight("acct", 30);
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].order_id == first.order.order_id);
+  CHECK((*all)[1].order_id == second.order.order_id);
+  CHECK(s.orders.in_flight("acct", 31)->size() == 1);
+  CHECK(s.orders.in_flight("other", 0)->empty());
+  CHECK(s.orders.get_order("acct", first.order.order_id)->status == OrderStatus::PendingNew);
+}
+
+TEST_CASE("expire_due expires GTD and DAY orders once due, in one go, and nothing else",
+          "[orders][in_flight]") {
+  Service s;  // clock 2026-03-03T12:00:00Z, DAY session end 00:00 UTC
+  PlaceRequest gtd = limit_buy();
+  gtd.time_in_force = "GTD";
+  gtd.expire_at = "2026-03-03T12:00:30Z";
+  const Placed a = place(s, gtd);
+  PlaceRequest day = limit_buy();
+  day.time_in_force = "DAY";
+  const Placed b = place(s, day);
+  CHECK(b.order.expire_at == "2026-03-04T00:00:00Z");
+  const Placed gtc = place(s);
+  REQUIRE(s.orders.apply_execution("acct", trade(a.order.order_id, "T1", "0.004", "1")).ok());
+  CHECK(s.orders.expire_due(s.clock.now())->empty());
+  auto first = s.orders.expire_due(s.clock.now() + 30);
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 1);
+  CHECK((*first)[0].order_id == a.order.order_id);
+  CHECK((*first)[0].status == OrderStatus::Expired);
+  CHECK(s.orders.get_position("acct", a.position.position_id)->status == PositionStatus::Open);
+  auto second = s.orders.expire_due(s.clock.now() + 12 * 3600);
+  REQUIRE(second.ok());
+  REQUIRE(second->size() == 1);
+  CHECK((*second)[0].order_id == b.order.order_id);
+  CHECK(s.orders.get_position("acct", b.position.position_id)->status == PositionStatus::Closed);
+  CHECK(s.orders.get_order("acct", gtc.order.order_id)->status == OrderStatus::Open);
+  CHECK(s.orders.expire_due(s.clock.now() + 365 * 86400)->empty());
+  CHECK(journal(s, b.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>EXPIRED:expire;");
+}

@@ -417,7 +417,9 @@ TEST_CASE("the SQLite and PostgreSQL schemas describe the same tables, constrain
       "orders column 1 seq int64 not null",
       "orders primary key (seq)",
       "orders check status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', "
-      "'REJECTED', 'CLOSED')",
+      "'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL')",
+      "orders column 20 pending_since text null",
+      "orders index orders_by_expiry (expire_at) where expire_at IS NOT NULL",
       "orders column 19 average_fill_price text null",
       "executions primary key (account_id, exec_id)",
       "orders index orders_by_client_id unique (account_id, client_order_id) "

@@ -17,20 +17,33 @@ using P = PositionStatus;
 // The table of state_machine.hpp, written out once more by hand, one string
 // per (status, action): "ORDER_TO/POSITION_FROM>POSITION_TO" with "=" for an
 // unchanged position and a trailing "+fill" when the position follows the
+// fills, " if unfilled" when the position changes only if nothing filled,
+// " resumes" when the order goes back to OPEN or PARTIALLY_FILLED by its
 // fills; "-" where the action is forbidden. Columns: Cancel, PartialFill,
-// Fill, LateFill, Expire, Reject, Liquidate.
-const std::map<O, std::array<const char*, 7>> kTable = {
+// Fill, LateFill, Expire, Reject, Liquidate, Accept, RequestCancel,
+// CancelReject.
+const std::map<O, std::array<const char*, 10>> kTable = {
     {O::Open,
      {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
-      "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED"}},
+      "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "-",
+      "PENDING_CANCEL/=", "-"}},
     {O::PartiallyFilled,
      {"CANCELED/=", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-", "EXPIRED/=", "-",
-      "CLOSED/OPEN>LIQUIDATED"}},
-    {O::Filled, {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED"}},
-    {O::Canceled, {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED"}},
-    {O::Expired, {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED"}},
-    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-"}},
-    {O::Closed, {"-", "-", "-", "-", "-", "-", "-"}},
+      "CLOSED/OPEN>LIQUIDATED", "-", "PENDING_CANCEL/=", "-"}},
+    {O::Filled, {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "-"}},
+    {O::Canceled,
+     {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED", "-", "-", "-"}},
+    {O::Expired,
+     {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED", "-", "-", "-"}},
+    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+    {O::Closed, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+    {O::PendingNew,
+     {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
+      "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "OPEN/=", "-", "-"}},
+    {O::PendingCancel,
+     {"CANCELED/OPEN>CLOSED if unfilled", "PENDING_CANCEL/=+fill", "FILLED/=+fill", "-",
+      "EXPIRED/OPEN>CLOSED if unfilled", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-",
+      "OPEN/= resumes"}},
 };
 
 std::string spell(const std::optional<Transition>& t) {
@@ -42,7 +55,10 @@ std::string spell(const std::optional<Transition>& t) {
   } else {
     out += "=";
   }
-  return t->fills ? out + "+fill" : out;
+  if (t->fills) out += "+fill";
+  if (t->only_if_unfilled) out += " if unfilled";
+  if (t->resumes) out += " resumes";
+  return out;
 }
 
 }  // namespace
@@ -57,8 +73,25 @@ TEST_CASE("every status and action pair follows the transition table", "[state_m
   }
 }
 
+TEST_CASE("a resolved transition follows the order's fills", "[state_machine]") {
+  OrderRecord o;
+  o.status = O::PendingCancel;
+  o.amount = *Decimal::parse("1");
+  const auto reject_unfilled = next(o, Action::CancelReject).value();
+  CHECK(reject_unfilled.order_to == O::Open);
+  const auto cancel_unfilled = next(o, Action::Cancel).value();
+  CHECK(cancel_unfilled.position_to == P::Closed);
+  o.filled_amount = *Decimal::parse("0.5");
+  CHECK(next(o, Action::CancelReject)->order_to == O::PartiallyFilled);
+  CHECK_FALSE(next(o, Action::Cancel)->position_to);  // the filled exposure stays open
+  CHECK_FALSE(next(o, Action::Expire)->position_to);
+  CHECK_FALSE(next(o, Action::Accept));
+}
+
 TEST_CASE("final statuses are those no action leaves", "[state_machine]") {
-  for (O s : {O::Open, O::PartiallyFilled, O::Filled}) CHECK_FALSE(is_final(s));
+  for (O s : {O::Open, O::PartiallyFilled, O::Filled, O::PendingNew, O::PendingCancel}) {
+    CHECK_FALSE(is_final(s));
+  }
   for (O s : {O::Canceled, O::Expired, O::Rejected, O::Closed}) CHECK(is_final(s));
 }
 
@@ -69,17 +102,18 @@ TEST_CASE("remaining amount is amount minus filled while working, else zero", "[
   for (O s : kAllOrderStatuses) {
     INFO(to_string(s));
     o.status = s;
-    const bool working = s == O::Open || s == O::PartiallyFilled;
+    const bool working =
+        s == O::Open || s == O::PartiallyFilled || s == O::PendingNew || s == O::PendingCancel;
     CHECK(remaining_amount(o).text() == (working ? "0.006" : "0"));
   }
 }
 
 TEST_CASE("v1 shows partially filled as OPEN and expired or rejected as CLOSED",
           "[state_machine]") {
-  const std::map<O, O> shown = {{O::Open, O::Open},      {O::PartiallyFilled, O::Open},
-                                {O::Filled, O::Filled},  {O::Canceled, O::Canceled},
-                                {O::Expired, O::Closed}, {O::Rejected, O::Closed},
-                                {O::Closed, O::Closed}};
+  const std::map<O, O> shown = {
+      {O::Open, O::Open},         {O::PartiallyFilled, O::Open}, {O::Filled, O::Filled},
+      {O::Canceled, O::Canceled}, {O::Expired, O::Closed},       {O::Rejected, O::Closed},
+      {O::Closed, O::Closed},     {O::PendingNew, O::Open},      {O::PendingCancel, O::Open}};
   for (O s : kAllOrderStatuses) {
     INFO(to_string(s));
     CHECK(v1_status(s) == shown.at(s));

@@ -58,6 +58,13 @@ Result<std::vector<PositionRecord>> FaultyRepository::list_positions(
   return inner_->list_positions(account, status);
 }
 
+Result<std::vector<OrderRecord>> FaultyRepository::pending_orders(
+    std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
+    int limit) {
+  if (auto e = injected()) return *e;
+  return inner_->pending_orders(account, statuses, cutoff, limit);
+}
+
 Result<std::int64_t> FaultyRepository::count_orders(std::string_view account, OrderStatus status) {
   if (auto e = injected()) return *e;
   return inner_->count_orders(account, status);

@@ -172,6 +172,7 @@ std::vector<V2Exchange> v2_storage_exchanges(const std::string& order, int statu
       {"GET", kV2 + "orders/" + order, "", status},
       {"GET", kV2 + "orders/" + order + "/events", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel", "", status},
+      {"POST", kV2 + "orders/" + order + "/cancel_request", "", status},
       {"POST", kV2 + "orders/by-client-id/c-1/cancel", "", status},
       {"POST", kV2 + "orders/" + order + "/executions",
        R"({"exec_id":"t9","kind":"TRADE","last_amount":"0.001","last_price":"50000"})", status},
@@ -310,6 +311,34 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   conformance.check(s, {"GET", unknown + "/events", "", 404});
   conformance.check(s, {"GET", order + "/events", "", 401, ""});
 
+  // A cancel request (issue 15): PENDING_CANCEL, asked again: the same;
+  // the venue refuses it: back to PARTIALLY_FILLED.
+  for (const V2Exchange& e : std::vector<V2Exchange>{
+           {"POST", order + "/cancel_request", "[]", 400},
+           {"POST", order + "/cancel_request", "", 401, ""},
+           {"POST", order + "/cancel_request", kBig, 413},
+           {"POST", unknown + "/cancel_request", "", 404},
+       }) {
+    conformance.check(s, e);
+  }
+  const Reply requested = conformance.check(s, {"POST", order + "/cancel_request", "", 200});
+  CHECK(at(parse(requested.body), "/data/order/status") == "PENDING_CANCEL");
+  CHECK(at(parse(requested.body), "/data/order/pending_since") == "2026-03-03T12:00:00Z");
+  const Reply asked_again = conformance.check(s, {"POST", order + "/cancel_request", "{}", 200});
+  CHECK(asked_again.body == requested.body);
+  CHECK(s.get("orders/" + id).body.find(R"("status":"OPEN")") != std::string::npos);  // v1
+  const Reply in_flight = conformance.check(s, {"GET", kV2 + "orders?older_than=0s", "", 400});
+  CHECK(in_flight.body == failure("invalid older_than"));
+  s.clock().advance(60);
+  const Reply in_flight_listed =
+      conformance.check(s, {"GET", kV2 + "orders?older_than=1m&status=PENDING_CANCEL", "", 200});
+  CHECK(at(parse(in_flight_listed.body), "/data/count") == "1");
+  CHECK(at(parse(in_flight_listed.body), "/data/orders/0/order_id") == id);
+  const Reply resumed = conformance.check(
+      s, {"POST", order + "/executions", R"({"exec_id":"cr1","kind":"CANCEL_REJECTED"})", 200});
+  CHECK(at(parse(resumed.body), "/data/order/status") == "PARTIALLY_FILLED");
+  CHECK(at(parse(resumed.body), "/data/order/pending_since") == "null");
+
   // Cancel by id: CANCELED, nothing left to fill; the fills stay.
   for (const V2Exchange& e : std::vector<V2Exchange>{
            {"POST", order + "/cancel", "[]", 400},
@@ -326,6 +355,8 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   CHECK(at(c, "/data/order/remaining_amount") == "0");
   const Reply not_open = conformance.check(s, {"POST", order + "/cancel", "{}", 409});
   CHECK(not_open.body == failure("order is not open"));
+  CHECK(conformance.check(s, {"POST", order + "/cancel_request", "", 409}).body ==
+        failure("order is not open"));
 
   // A trade the venue reports after the cancel counts; the status stays.
   const Reply late = conformance.check(

@@ -254,3 +254,50 @@ TEST_CASE("every trade report acknowledged before a kill -9 survives, and a repl
   }
   CHECK(server->stop() == 0);
 }
+
+// Issue 15: kill -9 between acknowledged pending places and their reports.
+// After the restart each is PENDING_NEW and listed by in_flight; its NEW
+// report then applies once (a second one changes nothing).
+TEST_CASE("an acknowledged pending place survives kill -9 as PENDING_NEW; its report applies once",
+          "[system]") {
+  TempDir dir;
+  const ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log", {}};
+  auto server = std::make_unique<ServerProcess>(options);
+  REQUIRE(server->port() > 0);
+  std::vector<std::string> ids;
+  {
+    Api api(server->port());
+    for (int i = 0; i < 20; ++i) {
+      const Reply r = api.post(
+          "/api/v2/orders", R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY",)"
+                            R"("type":"LIMIT","amount":"0.01","price":"50000.00","pending":true})");
+      REQUIRE(r.status == 201);
+      REQUIRE(count_of(r.body, R"("status":"PENDING_NEW")") == 1);
+      ids.push_back(first_member(r.body, "order_id"));
+    }
+  }
+  server->kill9();
+  REQUIRE(server->wait_exit(std::chrono::seconds(10)) == -1);
+
+  server = std::make_unique<ServerProcess>(options);
+  REQUIRE(server->port() > 0);
+  Api api(server->port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // intents now >= 1 s old
+  const Reply listed = api.get("/api/v2/orders?older_than=1s&limit=100");
+  REQUIRE(listed.status == 200);
+  CHECK(count_of(listed.body, R"("status":"PENDING_NEW")") == 20);
+  CHECK(listed.body.find(ids.front()) < listed.body.find(ids.back()));  // oldest first
+  for (const std::string& id : ids) {
+    INFO(id);
+    const std::string path = "/api/v2/orders/" + id + "/executions";
+    const Reply accepted = api.post(path, R"({"exec_id":"new-)" + id + R"(","kind":"NEW"})");
+    REQUIRE(accepted.status == 200);
+    CHECK(member(accepted.body, "status") == "OPEN");
+    CHECK(count_of(accepted.body, R"("replayed":false)") == 1);
+    const Reply replayed = api.post(path, R"({"exec_id":"new-)" + id + R"(","kind":"NEW"})");
+    CHECK(count_of(replayed.body, R"("replayed":true)") == 1);
+    const Reply events = api.get("/api/v2/orders/" + id + "/events");
+    CHECK(count_of(events.body, R"("reason":"venue_accepted")") == 1);
+  }
+  CHECK(server->stop() == 0);
+}

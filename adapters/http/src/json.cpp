@@ -21,7 +21,7 @@ class TopLevelHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, T
   explicit TopLevelHandler(JsonObject& out) : out_(out) {}
 
   bool Null() { return scalar(JsonKind::Null, {}); }
-  bool Bool(bool) { return scalar(JsonKind::Bool, {}); }
+  bool Bool(bool b) { return scalar(JsonKind::Bool, b ? "true" : "false"); }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
     return scalar(JsonKind::Number, {s, n});
   }
@@ -111,6 +111,7 @@ void write_order_v2(JsonWriter& w, const OrderRecord& o) {
   write_member(w, "remaining_amount", remaining_amount(o).text());
   write_optional(w, "average_fill_price",
                  o.average_fill_price ? std::optional(o.average_fill_price->text()) : std::nullopt);
+  write_optional(w, "pending_since", o.pending_since);
   w.EndObject();
 }
 

@@ -24,7 +24,8 @@ void write_string(JsonWriter& w, std::string_view s);
 // The v1 (original) shape: eleven fields, status as v1_status shows it.
 void write_order(JsonWriter& w, const OrderRecord& order);
 // The v2 shape: v1's fields with the true status, then client_order_id,
-// time_in_force, expire_at, filled_amount, remaining_amount, average_fill_price.
+// time_in_force, expire_at, filled_amount, remaining_amount, average_fill_price,
+// pending_since.
 void write_order_v2(JsonWriter& w, const OrderRecord& order);
 void write_position(JsonWriter& w, const PositionRecord& position);
 // v1 shows statuses as v1_status does; v2 the true ones.
@@ -69,7 +70,7 @@ class JsonObject {
  public:
   struct Member {
     JsonKind kind = JsonKind::Null;
-    std::string text;  // String: unescaped value; Number: as written
+    std::string text;  // String: unescaped value; Number: as written; Bool: "true"/"false"
   };
 
   // nullopt unless `body` is one well-formed UTF-8 JSON object.

@@ -2,10 +2,12 @@
 // keys and accounts as v1; orders in the v2 shape (json.hpp write_order_v2)
 // with their true status; service messages for invalid values answered
 // verbatim (they are written for clients).
+#include <algorithm>
 #include <charconv>
 
 #include "json.hpp"
 #include "orderstate/ids.hpp"
+#include "orderstate/state_machine.hpp"
 #include "reply.hpp"
 #include "request.hpp"
 #include "router.hpp"
@@ -43,6 +45,42 @@ bool optional_decimal(const JsonObject& o, std::string_view key, std::string& ou
   return f.valid;
 }
 
+// A boolean member: absent or null leaves `out` alone; another JSON type fails.
+bool optional_bool(const JsonObject& o, std::string_view key, bool& out) {
+  const JsonObject::Member* m = o.find(key);
+  if (m == nullptr || m->kind == JsonKind::Null) return true;
+  if (m->kind != JsonKind::Bool) return false;
+  out = m->text == "true";
+  return true;
+}
+
+// "30s", "5m", "2h" or plain seconds, 1..604800; nullopt otherwise.
+std::optional<std::int64_t> parse_age(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  std::int64_t unit = 1;
+  switch (s.back()) {
+    case 's':
+      s.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      s.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      s.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || n < 1 || n > 604800 / unit) {
+    return std::nullopt;
+  }
+  return n * unit;
+}
+
 // The order id in the path; false (404 sent) when it cannot be one.
 bool path_order_id(const Call& c, httplib::Response& res, std::string& id) {
   id = c.req.matches[1];
@@ -61,7 +99,8 @@ void place(const Call& c, httplib::Response& res) {
       optional_string(*o, "side", side) && optional_string(*o, "type", type) &&
       optional_decimal(*o, "amount", r.amount) && optional_decimal(*o, "price", r.price) &&
       optional_string(*o, "client_order_id", r.client_order_id) &&
-      optional_string(*o, "time_in_force", tif) && optional_string(*o, "expire_at", r.expire_at);
+      optional_string(*o, "time_in_force", tif) && optional_string(*o, "expire_at", r.expire_at) &&
+      optional_bool(*o, "pending", r.pending);
   if (!well_formed || !exchange || !symbol || !side || r.amount.empty()) {
     return send_error(res, 400, kInvalidPayload);
   }
@@ -85,7 +124,7 @@ void place(const Call& c, httplib::Response& res) {
 // ?status=A,B&symbol=&limit=&cursor=. Returns what is wrong, or "". A
 // parameter given twice is refused, not read as its first or last value.
 std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
-  for (const char* key : {"status", "symbol", "limit", "cursor"}) {
+  for (const char* key : {"status", "symbol", "limit", "cursor", "older_than"}) {
     if (req.get_param_value_count(key) > 1) return "repeated query parameter";
   }
   if (const std::string s = req.get_param_value("status"); !s.empty()) {
@@ -108,11 +147,39 @@ std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
   return {};
 }
 
+// ?older_than=30s[&status=PENDING_NEW][&limit=]: the in-flight orders whose
+// intent is at least that old, oldest first (Orders::in_flight).
+void list_in_flight(const Call& c, httplib::Response& res, const OrderQuery& query) {
+  const auto age = parse_age(c.req.get_param_value("older_than"));
+  if (!age || query.cursor || query.symbol) return send_error(res, 400, "invalid older_than");
+  for (OrderStatus s : query.statuses) {
+    if (!is_in_flight(s)) {
+      return send_error(res, 400, "older_than lists only PENDING_NEW and PENDING_CANCEL orders");
+    }
+  }
+  auto orders = c.ctx.orders.in_flight(c.account, *age, query.limit);
+  if (!orders.ok()) return fail(c, res, orders.error(), kWords);
+  if (!query.statuses.empty()) {
+    std::erase_if(*orders, [&](const OrderRecord& o) {
+      return std::find(query.statuses.begin(), query.statuses.end(), o.status) ==
+             query.statuses.end();
+    });
+  }
+  send_json(res, 200, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              write_list(w, "orders", *orders, write_order_v2);
+              w.Key("next_cursor");
+              w.Null();
+              w.EndObject();
+            }));
+}
+
 void list(const Call& c, httplib::Response& res) {
   OrderQuery query;
   if (const std::string_view problem = decode_query(c.req, query); !problem.empty()) {
     return send_error(res, 400, problem);
   }
+  if (c.req.has_param("older_than")) return list_in_flight(c, res, query);
   const auto page = c.ctx.orders.list_orders(c.account, query);
   if (!page.ok()) return fail(c, res, page.error(), kWords);
   send_json(res, 200, success_body([&](JsonWriter& w) {
@@ -158,6 +225,15 @@ void cancel(const Call& c, httplib::Response& res) {
   if (!path_order_id(c, res, id)) return;
   if (!empty_body(c)) return send_error(res, 400, kInvalidPayload);
   const auto order = c.ctx.orders.cancel(c.account, id);
+  if (!order.ok()) return fail(c, res, order.error(), kWords);
+  send_order(res, 200, *order);
+}
+
+void cancel_request(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  if (!empty_body(c)) return send_error(res, 400, kInvalidPayload);
+  const auto order = c.ctx.orders.request_cancel(c.account, id);
   if (!order.ok()) return fail(c, res, order.error(), kWords);
   send_order(res, 200, *order);
 }
@@ -209,6 +285,7 @@ void add_v2_routes(Router& router) {
   router.post("orders/by-client-id/([^/]+)/cancel", "orders/by-client-id/{client_order_id}/cancel",
               cancel_by_client_id);
   router.post("orders/([^/]+)/cancel", "orders/{order_id}/cancel", cancel);
+  router.post("orders/([^/]+)/cancel_request", "orders/{order_id}/cancel_request", cancel_request);
   router.post("orders/([^/]+)/executions", "orders/{order_id}/executions", execution);
 }
 

@@ -14,9 +14,21 @@ namespace orderstate {
 enum class Side { Buy, Sell };
 enum class OrderType { Market, Limit };
 // FIX OrdStatus (39): OPEN is New (0), PARTIALLY_FILLED 1, FILLED 2,
-// CANCELED 4, REJECTED 8, EXPIRED C. CLOSED is the original service's: the
-// order of a liquidated position. What may follow what: state_machine.hpp.
-enum class OrderStatus { Open, PartiallyFilled, Filled, Canceled, Expired, Rejected, Closed };
+// CANCELED 4, REJECTED 8, EXPIRED C, PENDING_NEW A (stored before it is sent
+// to the venue), PENDING_CANCEL 6 (a cancel was asked of the venue). CLOSED
+// is the original service's: the order of a liquidated position. What may
+// follow what: state_machine.hpp.
+enum class OrderStatus {
+  Open,
+  PartiallyFilled,
+  Filled,
+  Canceled,
+  Expired,
+  Rejected,
+  Closed,
+  PendingNew,
+  PendingCancel,
+};
 enum class PositionStatus { Open, Closed, Liquidated };
 // FIX TimeInForce (59): GTC 1, IOC 3, FOK 4, DAY 0, GTD 6 (with ExpireTime 126).
 enum class TimeInForce { Gtc, Ioc, Fok, Day, Gtd };
@@ -68,6 +80,9 @@ struct OrderRecord {
   Decimal filled_amount;
   Decimal filled_notional;
   std::optional<Decimal> average_fill_price;
+  // When the order entered PENDING_NEW or PENDING_CANCEL (its intent's age,
+  // for reconciliation); absent in any other status.
+  std::optional<std::string> pending_since;
 
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };
@@ -91,8 +106,10 @@ struct PositionRecord {
 };
 
 // FIX ExecType (150) of an execution report: TRADE is F, CANCELED 4,
-// EXPIRED C, REJECTED 8.
-enum class ExecKind { Trade, Canceled, Expired, Rejected };
+// EXPIRED C, REJECTED 8, NEW 0 (the venue accepted the order).
+// CANCEL_REJECTED is FIX's OrderCancelReject (35=9): the venue refused a
+// cancel (too late, or unknown).
+enum class ExecKind { Trade, Canceled, Expired, Rejected, New, CancelRejected };
 const char* to_string(ExecKind);
 std::optional<ExecKind> parse_exec_kind(std::string_view);
 

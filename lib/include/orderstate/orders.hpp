@@ -29,9 +29,20 @@ struct PlaceRequest {
   // FIX TimeInForce (59): "GTC" (also when empty), "IOC", "FOK", "DAY",
   // "GTD"; any case. GTD needs expire_at, the others refuse it.
   std::string time_in_force = {};
-  // FIX ExpireTime (126), RFC 3339 UTC ("2026-12-01T00:00:00Z"). Stored and
-  // shown; expiring orders is the expiry issue's (15).
+  // FIX ExpireTime (126), RFC 3339 UTC ("2026-12-01T00:00:00Z"), in the
+  // future: GTD only. A DAY order gets the next session end (OrdersOptions).
   std::optional<std::string> expire_at = std::nullopt;
+  // Record the intent before sending it (issue 15): the order is stored
+  // PENDING_NEW, durable when place() returns, so an engine sends the venue
+  // only orders that survive a crash; a NEW, REJECTED or TRADE report then
+  // resolves it. Not part of a client_order_id replay's comparison.
+  bool pending = false;
+};
+
+struct OrdersOptions {
+  // When DAY orders end: seconds after 00:00 UTC (0..86399). A DAY order
+  // placed at t gets expire_at = the first such time after t.
+  int session_end_utc_s = 0;
 };
 
 // An execution report from the venue (FIX ExecutionReport, 35=8): the one
@@ -92,7 +103,8 @@ inline constexpr std::size_t kMaxTextLength = 64;  // exchange, symbol, client_o
 class Orders {
  public:
   // `repository` and `clock` must outlive this object.
-  Orders(Repository& repository, const Clock& clock) : repo_(repository), clock_(clock) {}
+  Orders(Repository& repository, const Clock& clock, OrdersOptions options = {})
+      : repo_(repository), clock_(clock), options_(options) {}
 
   // A new OPEN order and its OPEN position. With a client_order_id the account
   // already used for the same parameters (an exact replay: exchange, symbol,
@@ -109,6 +121,24 @@ class Orders {
   // the account. NotOpen: the order is not working (FILLED, CANCELED, ...).
   // Exactly one of any number of concurrent cancels of one order succeeds.
   Result<OrderRecord> cancel(std::string_view account, std::string_view order_id);
+  // Asks the venue to cancel (issue 15): OPEN or PARTIALLY_FILLED ->
+  // PENDING_CANCEL, durable when it returns (send the cancel after). A
+  // second request while pending answers the order as it is. A CANCELED
+  // report ends it; CANCEL_REJECTED resumes it; trades meanwhile count.
+  // NotFound; NotOpen when the order is not working.
+  Result<OrderRecord> request_cancel(std::string_view account, std::string_view order_id);
+  // Expires every working order of any account whose expire_at (GTD, DAY)
+  // is at or before `now` (UTC seconds), at most `limit` of them, oldest
+  // expiry first, in one transaction; returns them. The server runs it every
+  // second; an engine calls it on its own clock. A partly filled order keeps
+  // its position OPEN with the filled size.
+  Result<std::vector<OrderRecord>> expire_due(std::int64_t now, int limit = 1000);
+  // The account's PENDING_NEW and PENDING_CANCEL orders whose intent is at
+  // least `older_than_s` seconds old (pending_since), oldest first, at most
+  // `limit` (1..1000): what to ask the venue about. Nothing here moves an
+  // in-flight order: only a report (or a local cancel or expiry) does.
+  Result<std::vector<OrderRecord>> in_flight(std::string_view account, std::int64_t older_than_s,
+                                             int limit = 100);
   // cancel() of the account's order with this client_order_id (surrounding
   // blanks trimmed, as at place).
   Result<OrderRecord> cancel_by_client_id(std::string_view account,
@@ -166,6 +196,7 @@ class Orders {
  private:
   Repository& repo_;
   const Clock& clock_;
+  OrdersOptions options_;
 };
 
 }  // namespace orderstate

@@ -53,17 +53,21 @@ class WriteTx {
                                                      std::span<const OrderStatus> statuses,
                                                      const std::optional<std::string>& symbol) = 0;
 
-  // Compare-and-set: moves the account's order to `to` (stamping `at`) only
-  // if it is still in `from`, in one round trip. Returns the order as it now
-  // is, or nullopt when it was not in `from` or is not the account's.
-  virtual Result<std::optional<OrderRecord>> set_order_status(std::string_view account,
-                                                              std::string_view order_id,
-                                                              OrderStatus from, OrderStatus to,
-                                                              std::string_view at) = 0;
+  // Compare-and-set: moves the account's order to `to` (stamping `at`, and
+  // setting pending_since as given) only if it is still in `from`, in one
+  // round trip. Returns the order as it now is, or nullopt when it was not in
+  // `from` or is not the account's.
+  virtual Result<std::optional<OrderRecord>> set_order_status(
+      std::string_view account, std::string_view order_id, OrderStatus from, OrderStatus to,
+      std::string_view at, const std::optional<std::string>& pending_since) = 0;
+  // Orders of any account in any of `statuses` whose expire_at is at or
+  // before `at` (RFC 3339, compared as text), earliest first, at most `limit`.
+  virtual Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
+                                                      std::string_view at, int limit) = 0;
   // Compare-and-set for a trade: only if the account's order `after.order_id`
   // is still in `from` with `filled_before` as its filled_amount (same text),
-  // it takes after's status, updated_at, filled_amount, filled_notional and
-  // average_fill_price (the caller built `after` from the order it read in
+  // it takes after's status, updated_at, filled_amount, filled_notional,
+  // average_fill_price and pending_since (the caller built `after` from the order it read in
   // this unit). False when the order was not in that state.
   virtual Result<bool> set_order_fill(OrderStatus from, const Decimal& filled_before,
                                       const OrderRecord& after) = 0;
@@ -108,6 +112,11 @@ class Repository {
   virtual Result<OrderRecord> get_order(std::string_view account, std::string_view order_id) = 0;
   virtual Result<std::vector<OrderRecord>> list_orders(std::string_view account,
                                                        const OrderFilter& filter) = 0;
+  // The account's orders in any of `statuses` whose pending_since is at or
+  // before `cutoff` (RFC 3339, compared as text), oldest first, at most `limit`.
+  virtual Result<std::vector<OrderRecord>> pending_orders(std::string_view account,
+                                                          std::span<const OrderStatus> statuses,
+                                                          std::string_view cutoff, int limit) = 0;
   // How many of the account's orders are in `status`: counted in the status
   // index, without reading a record (so O(those orders), cheap per entry).
   virtual Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) = 0;

@@ -22,7 +22,26 @@
 // status stays final. After any trade the position's size and entry price
 // follow the order's fills and a CLOSED position opens again: the exposure
 // is real. Cancel, Expire and Reject close the position only when nothing
-// filled (the spec's cancel closes it). A CANCELED or EXPIRED order whose
+// filled (the spec's cancel closes it).
+//
+// In flight (issue 15): an order placed with `pending` is PENDING_NEW until
+// the venue answers: Accept (a NEW report) makes it OPEN, Reject REJECTED, a
+// trade PARTIALLY_FILLED or FILLED. RequestCancel moves OPEN or
+// PARTIALLY_FILLED to PENDING_CANCEL; Cancel (a CANCELED report, or the
+// local cancel) ends it, CancelReject (the venue refused: too late, or
+// unknown) resumes OPEN or PARTIALLY_FILLED, whichever its fills say, and a
+// trade meanwhile counts (FILLED when it fills the order).
+//
+//   from \ action     Accept  RequestCancel   CancelReject  Cancel             PartialFill     Fill
+//   Expire             Reject            Liquidate PENDING_NEW       OPEN    -               -
+//   CANCELED / CLOSED  PART._FILLED    FILLED  EXPIRED / CLOSED   REJECTED / CLOSED CLOSED /
+//   LIQUIDATED OPEN              -       PENDING_CANCEL  -             (above) PARTIALLY_FILLED  -
+//   PENDING_CANCEL  -             (above) PENDING_CANCEL    -       -               OPEN|PART.*
+//   CANCELED / CLOSED* PENDING_CANCEL  FILLED  EXPIRED / CLOSED*  -                 CLOSED /
+//   LIQUIDATED
+// (* OPEN or PARTIALLY_FILLED by its fills; CLOSED* only when nothing filled.)
+//
+// A CANCELED or EXPIRED order whose
 // position is still OPEN (it filled in part) can have that position
 // liquidated; the order keeps its status. Liquidate needs the position OPEN.
 #pragma once
@@ -34,14 +53,27 @@
 
 namespace orderstate {
 
-enum class Action { Cancel, PartialFill, Fill, LateFill, Expire, Reject, Liquidate };
+enum class Action {
+  Cancel,
+  PartialFill,
+  Fill,
+  LateFill,
+  Expire,
+  Reject,
+  Liquidate,
+  Accept,
+  RequestCancel,
+  CancelReject,
+};
 
-inline constexpr Action kAllActions[] = {Action::Cancel,   Action::PartialFill, Action::Fill,
-                                         Action::LateFill, Action::Expire,      Action::Reject,
-                                         Action::Liquidate};
+inline constexpr Action kAllActions[] = {
+    Action::Cancel,        Action::PartialFill, Action::Fill,      Action::LateFill,
+    Action::Expire,        Action::Reject,      Action::Liquidate, Action::Accept,
+    Action::RequestCancel, Action::CancelReject};
 inline constexpr OrderStatus kAllOrderStatuses[] = {
-    OrderStatus::Open,    OrderStatus::PartiallyFilled, OrderStatus::Filled, OrderStatus::Canceled,
-    OrderStatus::Expired, OrderStatus::Rejected,        OrderStatus::Closed};
+    OrderStatus::Open,     OrderStatus::PartiallyFilled, OrderStatus::Filled,
+    OrderStatus::Canceled, OrderStatus::Expired,         OrderStatus::Rejected,
+    OrderStatus::Closed,   OrderStatus::PendingNew,      OrderStatus::PendingCancel};
 
 const char* to_string(Action);
 
@@ -53,10 +85,22 @@ struct Transition {
   // A trade: the position's size and entry price follow the fills, and it is
   // OPEN afterwards unless LIQUIDATED.
   bool fills = false;
+  // The position changes only when nothing filled (else it keeps the
+  // exposure that did).
+  bool only_if_unfilled = false;
+  // order_to is OPEN, or PARTIALLY_FILLED when something filled.
+  bool resumes = false;
 };
 
 // What `action` does to an order in `from`; nullopt when it is forbidden.
+// May carry only_if_unfilled or resumes: see the overload below.
 std::optional<Transition> next(OrderStatus from, Action action);
+// The same for `order` as it is: only_if_unfilled and resumes resolved by
+// its filled_amount.
+std::optional<Transition> next(const OrderRecord& order, Action action);
+
+// PENDING_NEW and PENDING_CANCEL: waiting for the venue.
+bool is_in_flight(OrderStatus status);
 
 // Order statuses in which `action` is allowed (for queries such as "every
 // order a cancel-all may touch").
@@ -70,8 +114,9 @@ bool is_final(OrderStatus status);
 Decimal remaining_amount(const OrderRecord& order);
 
 // The status the original service's clients (the v1 routes) know: OPEN,
-// FILLED, CANCELED or CLOSED. PARTIALLY_FILLED is still working and
-// cancelable: OPEN. EXPIRED and REJECTED are done without a cancel: CLOSED.
+// FILLED, CANCELED or CLOSED. PARTIALLY_FILLED, PENDING_NEW and
+// PENDING_CANCEL are still working and cancelable: OPEN. EXPIRED and REJECTED
+// are done without a cancel: CLOSED.
 OrderStatus v1_status(OrderStatus status);
 // The statuses a v1 status filter means (v1_status's inverse).
 std::span<const OrderStatus> statuses_shown_as(OrderStatus v1);

@@ -62,7 +62,8 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   std::string sql =
       "WITH o AS (INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, "
       "exchange, symbol, side, type, amount, price, status, created_at, updated_at, "
-      "time_in_force, expire_at, filled_amount, filled_notional, average_fill_price) VALUES (";
+      "time_in_force, expire_at, filled_amount, filled_notional, average_fill_price, "
+      "pending_since) VALUES (";
   sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id);
   sql += ", " + a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
   sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", ";
@@ -75,7 +76,7 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   sql += a.arg(o.average_fill_price ? std::optional<std::string>(o.average_fill_price->text())
                                     : std::nullopt,
                "text") +
-         ") ";
+         ", " + a.arg(o.pending_since, "text") + ") ";
   sql +=
       "ON CONFLICT (account_id, client_order_id) WHERE client_order_id IS NOT NULL DO NOTHING "
       "RETURNING seq) "
@@ -212,20 +213,54 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
 
 std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
                                             std::string_view order_id, OrderStatus from,
-                                            OrderStatus to, std::string_view at) {
+                                            OrderStatus to, std::string_view at,
+                                            const std::optional<std::string>& pending_since) {
   const auto seq = seq_of(IdKind::Order, order_id);
   if (!seq) return std::nullopt;
   // A concurrent writer's lock makes this wait; the status is then re-checked
   // on the row as that writer left it.
   Params a;
   std::string sql = "UPDATE orders SET status = " + a.text_arg(to_string(to)) +
-                    ", updated_at = " + a.text_arg(at) + " WHERE seq = " + a.int_arg(*seq) +
-                    " AND order_id = " + a.text_arg(order_id) +
+                    ", updated_at = " + a.text_arg(at) +
+                    ", pending_since = " + a.arg(pending_since, "text") +
+                    " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(order_id) +
                     " AND account_id = " + a.text_arg(account) +
                     " AND status = " + a.text_arg(to_string(from)) + " RETURNING " + kOrderColumns;
   const pqxx::result r = c.run(sql, a);
   if (r.empty()) return std::nullopt;
   return read_order(r[0]);
+}
+
+namespace {
+
+// '{A,B}': statuses as one text[] parameter.
+std::string status_array(std::span<const OrderStatus> statuses) {
+  std::string array = "{";
+  for (OrderStatus s : statuses) (array += array.size() > 1 ? "," : "") += to_string(s);
+  return array + "}";
+}
+
+}  // namespace
+
+std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> statuses,
+                                    std::string_view at, int limit, Lock lock) {
+  Params a;
+  std::string sql = kSelectOrder +
+                    "WHERE expire_at IS NOT NULL AND expire_at <= " + a.text_arg(at) +
+                    " AND status = ANY(" + a.arg(status_array(statuses), "text[]") +
+                    ") ORDER BY expire_at, seq LIMIT " + a.int_arg(limit) + for_update(lock);
+  return read_all<OrderRecord>(c.run(sql, a), read_order);
+}
+
+std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
+                                        std::span<const OrderStatus> statuses,
+                                        std::string_view cutoff, int limit) {
+  Params a;
+  std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) +
+                    " AND pending_since IS NOT NULL AND pending_since <= " + a.text_arg(cutoff) +
+                    " AND status = ANY(" + a.arg(status_array(statuses), "text[]") +
+                    ") ORDER BY pending_since, seq LIMIT " + a.int_arg(limit);
+  return read_all<OrderRecord>(c.run(sql, a), read_order);
 }
 
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
@@ -249,7 +284,8 @@ bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_befor
                     ", updated_at = " + a.text_arg(after.updated_at) +
                     ", filled_amount = " + a.text_arg(after.filled_amount.text()) +
                     ", filled_notional = " + a.text_arg(after.filled_notional.text()) +
-                    ", average_fill_price = " + a.text_arg(after.average_fill_price->text());
+                    ", average_fill_price = " + a.text_arg(after.average_fill_price->text()) +
+                    ", pending_since = " + a.arg(after.pending_since, "text");
   sql += " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(after.order_id) +
          " AND account_id = " + a.text_arg(after.account_id) +
          " AND status = " + a.text_arg(to_string(from)) +

@@ -161,6 +161,14 @@ Result<std::vector<PositionRecord>> PostgresRepository::list_positions(
   });
 }
 
+Result<std::vector<OrderRecord>> PostgresRepository::pending_orders(
+    std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
+    int limit) {
+  return impl_->readers.run([&](pg::Connection& c) -> Result<std::vector<OrderRecord>> {
+    return pg::pending_orders(c, account, statuses, cutoff, limit);
+  });
+}
+
 Result<std::int64_t> PostgresRepository::count_orders(std::string_view account,
                                                       OrderStatus status) {
   return impl_->readers.run([&](pg::Connection& c) -> Result<std::int64_t> {

@@ -72,26 +72,30 @@ CREATE TABLE order_events (
 );
 CREATE INDEX order_events_by_order ON order_events (order_seq, id);
 )sql",
-    // 2: partial fills (issue 14); SQLite's migration 3 (the same schema).
+    // 2: partial fills and in-flight states (issues 14, 15); SQLite's
+    // migration 3 (the same schema).
     R"sql(
 ALTER TABLE orders DROP CONSTRAINT orders_status_check;
 ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED',
-  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED'));
+  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL'));
 ALTER TABLE orders
   ADD COLUMN time_in_force text NOT NULL DEFAULT 'GTC'
     CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
   ADD COLUMN expire_at text,
   ADD COLUMN filled_amount text NOT NULL DEFAULT '0',
   ADD COLUMN filled_notional text NOT NULL DEFAULT '0',
-  ADD COLUMN average_fill_price text;
+  ADD COLUMN average_fill_price text,
+  ADD COLUMN pending_since text;
 ALTER TABLE orders ALTER COLUMN time_in_force DROP DEFAULT,
   ALTER COLUMN filled_amount DROP DEFAULT, ALTER COLUMN filled_notional DROP DEFAULT;
+CREATE INDEX orders_by_expiry ON orders (expire_at) WHERE expire_at IS NOT NULL;
 
 CREATE TABLE executions (
   account_id  text NOT NULL,
   exec_id     text NOT NULL,
   order_id    text NOT NULL,
-  kind        text NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED')),
+  kind        text NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED', 'NEW',
+                                            'CANCEL_REJECTED')),
   last_amount text NOT NULL,
   last_price  text NOT NULL,
   at          text NOT NULL,

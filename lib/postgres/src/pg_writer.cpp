@@ -60,11 +60,17 @@ class PgTx final : public WriteTx {
       return pg::orders_in(c_, account, statuses, symbol, Lock::ForUpdate);
     });
   }
-  Result<std::optional<OrderRecord>> set_order_status(std::string_view account, std::string_view id,
-                                                      OrderStatus from, OrderStatus to,
-                                                      std::string_view at) override {
+  Result<std::optional<OrderRecord>> set_order_status(
+      std::string_view account, std::string_view id, OrderStatus from, OrderStatus to,
+      std::string_view at, const std::optional<std::string>& pending_since) override {
     return op([&]() -> Result<std::optional<OrderRecord>> {
-      return pg::set_order_status(c_, account, id, from, to, at);
+      return pg::set_order_status(c_, account, id, from, to, at, pending_since);
+    });
+  }
+  Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
+                                              std::string_view at, int limit) override {
+    return op([&]() -> Result<std::vector<OrderRecord>> {
+      return pg::orders_due(c_, statuses, at, limit, Lock::ForUpdate);
     });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
