@@ -163,7 +163,9 @@ Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecor
   if (!moved.ok()) return moved.error();
   // The unit holds the order (its lock, or SQLite's single writer).
   if (!*moved) return storage_error("order changed under the write lock: " + order.order_id);
-  auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at);
+  // Only a late fill of an order that had none finds its position CLOSED.
+  const bool reopen = action == Action::LateFill && order.filled_amount.is_zero();
+  auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at, reopen);
   if (!pos.ok()) return pos.error();
   if (!*pos) return storage_error("position missing: " + out.position_id);
   return tx.append_event({out.order_id, order.status, t->order_to, at,

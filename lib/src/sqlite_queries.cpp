@@ -246,10 +246,18 @@ bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_befor
                     const OrderRecord& after) {
   const auto seq = seq_of(IdKind::Order, after.order_id);
   if (!seq || !after.average_fill_price) return false;
-  Query q = c.query(
-      "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
-      "average_fill_price = ?5, pending_since = ?11 WHERE seq = ?6 AND order_id = ?7 "
-      "AND account_id = ?8 AND status = ?9 AND filled_amount = ?10");
+  // As for positions: status is written only when it changes.
+  Query q =
+      from == after.status
+          ? c.query(
+                "UPDATE orders SET updated_at = ?2, filled_amount = ?3, filled_notional = ?4, "
+                "average_fill_price = ?5, pending_since = ?11 WHERE seq = ?6 AND "
+                "order_id = ?7 AND account_id = ?8 AND status = ?9 AND filled_amount = ?10")
+          : c.query(
+                "UPDATE orders SET status = ?1, updated_at = ?2, filled_amount = ?3, "
+                "filled_notional = ?4, "
+                "average_fill_price = ?5, pending_since = ?11 WHERE seq = ?6 AND order_id = ?7 "
+                "AND account_id = ?8 AND status = ?9 AND filled_amount = ?10");
   q.opt_text(11, after.pending_since);
   q.text(1, to_string(after.status)).text(2, after.updated_at);
   q.text(3, after.filled_amount.text()).text(4, after.filled_notional.text());
@@ -259,13 +267,17 @@ bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_befor
 }
 
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
-                       const Decimal& entry_price, std::string_view at) {
+                       const Decimal& entry_price, std::string_view at, bool reopen) {
   const auto seq = seq_of(IdKind::Position, position_id);
   if (!seq) return false;
-  Query q = c.query(
-      "UPDATE positions SET size = ?1, entry_price = ?2, updated_at = ?3, "
-      "status = CASE status WHEN 'LIQUIDATED' THEN status ELSE 'OPEN' END "
-      "WHERE seq = ?4 AND position_id = ?5");
+  // Writing status, even unchanged, rewrites its two index entries: only on reopen.
+  Query q = reopen ? c.query(
+                         "UPDATE positions SET size = ?1, entry_price = ?2, updated_at = ?3, "
+                         "status = CASE status WHEN 'CLOSED' THEN 'OPEN' ELSE status END "
+                         "WHERE seq = ?4 AND position_id = ?5")
+                   : c.query(
+                         "UPDATE positions SET size = ?1, entry_price = ?2, updated_at = ?3 "
+                         "WHERE seq = ?4 AND position_id = ?5");
   q.text(1, size.text()).text(2, entry_price.text()).text(3, at).integer(4, *seq);
   return q.text(5, position_id).exec() == 1;
 }

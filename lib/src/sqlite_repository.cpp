@@ -79,9 +79,11 @@ class SqliteTx final : public WriteTx {
         [&]() -> Result<bool> { return sqlite::set_order_fill(c_, from, filled_before, after); });
   }
   Result<bool> set_position_fill(std::string_view id, const Decimal& size,
-                                 const Decimal& entry_price, std::string_view at) override {
-    return guarded(
-        [&]() -> Result<bool> { return sqlite::set_position_fill(c_, id, size, entry_price, at); });
+                                 const Decimal& entry_price, std::string_view at,
+                                 bool reopen) override {
+    return guarded([&]() -> Result<bool> {
+      return sqlite::set_position_fill(c_, id, size, entry_price, at, reopen);
+    });
   }
   Result<bool> insert_execution(const ExecutionRecord& e) override {
     return guarded([&]() -> Result<bool> { return sqlite::insert_execution(c_, e); });

@@ -71,10 +71,13 @@ class WriteTx {
   // this unit). False when the order was not in that state.
   virtual Result<bool> set_order_fill(OrderStatus from, const Decimal& filled_before,
                                       const OrderRecord& after) = 0;
-  // A position's size and entry price after a trade; it becomes OPEN unless
-  // it is LIQUIDATED. False when the position does not exist.
+  // A position's size and entry price after a trade; with `reopen`, a CLOSED
+  // position becomes OPEN again (a late fill of an order that had none).
+  // The status is written only then, so the common trade leaves the status
+  // indexes alone. False when the position does not exist.
   virtual Result<bool> set_position_fill(std::string_view position_id, const Decimal& size,
-                                         const Decimal& entry_price, std::string_view at) = 0;
+                                         const Decimal& entry_price, std::string_view at,
+                                         bool reopen) = 0;
   // Records an execution report once per (account, exec_id). False, and
   // nothing written, when the exec_id is already recorded (a concurrent
   // insert from another server is waited for, then counts as recorded).

@@ -294,16 +294,15 @@ bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_befor
 }
 
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
-                       const Decimal& entry_price, std::string_view at) {
+                       const Decimal& entry_price, std::string_view at, bool reopen) {
   const auto seq = seq_of(IdKind::Position, position_id);
   if (!seq) return false;
   Params a;
-  std::string sql = "UPDATE positions SET size = " + a.text_arg(size.text()) +
-                    ", entry_price = " + a.text_arg(entry_price.text()) +
-                    ", updated_at = " + a.text_arg(at) +
-                    ", status = CASE status WHEN 'LIQUIDATED' THEN status ELSE 'OPEN' END"
-                    " WHERE seq = " +
-                    a.int_arg(*seq) + " AND position_id = " + a.text_arg(position_id);
+  std::string sql =
+      "UPDATE positions SET size = " + a.text_arg(size.text()) +
+      ", entry_price = " + a.text_arg(entry_price.text()) + ", updated_at = " + a.text_arg(at) +
+      (reopen ? ", status = CASE status WHEN 'CLOSED' THEN 'OPEN' ELSE status END" : "") +
+      " WHERE seq = " + a.int_arg(*seq) + " AND position_id = " + a.text_arg(position_id);
   return c.run(sql, a).affected_rows() == 1;
 }
 

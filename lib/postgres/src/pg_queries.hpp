@@ -58,7 +58,7 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
 bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
                     const OrderRecord& after);
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,
-                       const Decimal& entry_price, std::string_view at);
+                       const Decimal& entry_price, std::string_view at, bool reopen);
 // false: the (account, exec_id) is already recorded; a concurrent insert of
 // it is waited for.
 bool insert_execution(Connection& c, const ExecutionRecord& e);

@@ -82,9 +82,11 @@ class PgTx final : public WriteTx {
     return op([&]() -> Result<bool> { return pg::set_order_fill(c_, from, filled_before, after); });
   }
   Result<bool> set_position_fill(std::string_view id, const Decimal& size,
-                                 const Decimal& entry_price, std::string_view at) override {
-    return op(
-        [&]() -> Result<bool> { return pg::set_position_fill(c_, id, size, entry_price, at); });
+                                 const Decimal& entry_price, std::string_view at,
+                                 bool reopen) override {
+    return op([&]() -> Result<bool> {
+      return pg::set_position_fill(c_, id, size, entry_price, at, reopen);
+    });
   }
   Result<bool> insert_execution(const ExecutionRecord& e) override {
     return op([&]() -> Result<bool> { return pg::insert_execution(c_, e); });
