@@ -70,11 +70,15 @@ struct Model {
     o.journal.push_back(std::string(to_string(from)) + ">" + to_string(to) + ":" + reason);
   }
 
+  static bool working(S s) {
+    return s == S::Open || s == S::PartiallyFilled || s == S::PendingNew || s == S::PendingCancel;
+  }
+
   // A new trade report; returns the code the service must answer.
   Outcome trade(ModelOrder& o, std::int64_t qty) {
     if (o.filled + qty > o.amount) return Errc::Conflict;
     const bool late = o.status == S::Canceled || o.status == S::Expired;
-    if (!late && o.status != S::Open && o.status != S::PartiallyFilled) return Errc::NotOpen;
+    if (!late && !working(o.status)) return Errc::NotOpen;
     return kOk;
   }
   void apply_trade(ModelOrder& o, std::int64_t qty, std::int64_t px) {
@@ -82,25 +86,52 @@ struct Model {
     const bool late = from == S::Canceled || from == S::Expired;
     o.filled += qty;
     o.notional += static_cast<Wide>(qty) * px;
-    if (!late) o.status = o.filled == o.amount ? S::Filled : S::PartiallyFilled;
+    if (!late) {
+      // While a cancel is out a trade counts; only filling the order ends it.
+      o.status = o.filled == o.amount       ? S::Filled
+                 : from == S::PendingCancel ? S::PendingCancel
+                                            : S::PartiallyFilled;
+    }
     if (o.position != P::Liquidated) o.position = P::Open;
     log(o, from, o.status, late ? "late_fill" : "trade");
   }
-  // Cancel (local or a venue report), expire, reject.
+  // Cancel (local or a venue report), expire, reject: from a working
+  // status (reject: only before the venue took it, or while OPEN); the
+  // position closes when nothing filled.
   Outcome end(ModelOrder& o, S to, const char* reason, bool venue) {
     if (venue && o.status == to) return kOk;  // a confirmation: nothing changes
-    const bool from_open = o.status == S::Open;
-    const bool from_partial = o.status == S::PartiallyFilled && to != S::Rejected;
-    if (!from_open && !from_partial) return Errc::NotOpen;
+    const bool allowed =
+        to == S::Rejected ? (o.status == S::Open || o.status == S::PendingNew) : working(o.status);
+    if (!allowed) return Errc::NotOpen;
     log(o, o.status, to, reason);
-    if (from_open) o.position = P::Closed;
+    if (o.filled == 0) o.position = P::Closed;
     o.status = to;
+    return kOk;
+  }
+  // The venue accepts (NEW) or refuses a cancel (CANCEL_REJECTED): each
+  // moves only its pending status; any other status takes it as news.
+  void accept(ModelOrder& o) {
+    if (o.status != S::PendingNew) return;
+    log(o, o.status, S::Open, "venue_accepted");
+    o.status = S::Open;
+  }
+  void cancel_rejected(ModelOrder& o) {
+    if (o.status != S::PendingCancel) return;
+    const S to = o.filled ? S::PartiallyFilled : S::Open;
+    log(o, o.status, to, "cancel_rejected");
+    o.status = to;
+  }
+  Outcome request_cancel(ModelOrder& o) {
+    if (o.status == S::PendingCancel) return kOk;  // asked again: as it is
+    if (o.status != S::Open && o.status != S::PartiallyFilled) return Errc::NotOpen;
+    log(o, o.status, S::PendingCancel, "cancel_request");
+    o.status = S::PendingCancel;
     return kOk;
   }
   Outcome liquidate(ModelOrder& o) {
     if (o.position != P::Open) return Errc::NotOpen;
     const S from = o.status;
-    if (from == S::Open || from == S::PartiallyFilled || from == S::Filled) o.status = S::Closed;
+    if (working(from) || from == S::Filled) o.status = S::Closed;
     o.position = P::Liquidated;
     log(o, from, o.status, "liquidate");
     return kOk;
@@ -111,6 +142,7 @@ void compare(Service& s, const ModelOrder& m) {
   INFO("order " << m.id);
   const OrderRecord o = s.orders.get_order("acct", m.id).value();
   CHECK(o.status == m.status);
+  CHECK(o.pending_since.has_value() == (m.status == S::PendingNew || m.status == S::PendingCancel));
   CHECK(o.amount == fixed(m.amount, 3));
   CHECK(o.filled_amount == (m.filled ? fixed(m.filled, 3) : std::string("0")));
   if (m.filled) {
@@ -118,7 +150,7 @@ void compare(Service& s, const ModelOrder& m) {
   } else {
     CHECK_FALSE(o.average_fill_price);
   }
-  const bool working = m.status == S::Open || m.status == S::PartiallyFilled;
+  const bool working = Model::working(m.status);
   CHECK((Decimal::compare(remaining_amount(o),
                           *Decimal::parse(fixed(working ? m.amount - m.filled : 0, 3))) == 0));
   const PositionRecord p = s.orders.get_position("acct", m.position_id).value();
@@ -146,28 +178,37 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
   int next_exec = 0, successes = 0;
   for (int step = 0; step < kSteps; ++step) {
     INFO("step " << step);
-    const int what = model.orders.size() < 3 ? 0 : pick(20);
+    const int what = model.orders.size() < 3 ? 0 : pick(24);
     if (what == 0 || (what == 1 && model.orders.size() < 60)) {  // place
       ModelOrder m;
       m.amount = 1 + pick(40);
       m.price = 100 + pick(100000);
-      auto placed = s.orders.place("acct", {"x",
-                                            "BTC/USDT",
-                                            pick(2) ? "BUY" : "SELL",
-                                            "LIMIT",
-                                            fixed(m.amount, 3),
-                                            fixed(m.price, 2),
-                                            {}});
+      PlaceRequest r{"x",     "BTC/USDT",         pick(2) ? "BUY" : "SELL",
+                     "LIMIT", fixed(m.amount, 3), fixed(m.price, 2),
+                     {}};
+      r.pending = pick(2) == 0;  // the intent first, for the venue to answer
+      auto placed = s.orders.place("acct", r);
       REQUIRE(placed.ok());
       m.id = placed->order.order_id;
       m.position_id = placed->position.position_id;
-      m.journal.push_back("->OPEN:place");
+      m.status = r.pending ? S::PendingNew : S::Open;
+      m.journal.push_back(std::string("->") + to_string(m.status) + ":place");
       model.orders.push_back(m);
       compare(s, model.orders.back());
       continue;
     }
-    ModelOrder& m =
-        model.orders[static_cast<std::size_t>(pick(static_cast<int>(model.orders.size())))];
+    std::size_t index = static_cast<std::size_t>(pick(static_cast<int>(model.orders.size())));
+    if (what == 21 || what == 22) {  // mostly at an order the report can move
+      const S wanted = what == 21 ? S::PendingNew : S::PendingCancel;
+      for (std::size_t i = 0; i < model.orders.size() && pick(8) != 0; ++i) {
+        const std::size_t j = (index + i) % model.orders.size();
+        if (model.orders[j].status == wanted) {
+          index = j;
+          break;
+        }
+      }
+    }
+    ModelOrder& m = model.orders[index];
     Outcome want = kOk;
     Result<void> got = Ok{};
     bool want_replayed = false;
@@ -227,6 +268,21 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
                                            {.exec_id = exec_id, .order_id = m.id, .kind = e.kind});
         if (want == kOk) model.execs[exec_id] = {m.id, e.kind};
       }
+    } else if (what == 19 || what == 20) {  // ask the venue to cancel
+      want = model.request_cancel(m);
+      auto r = s.orders.request_cancel("acct", m.id);
+      got = r.ok() ? Result<void>(Ok{}) : r.error();
+    } else if (what == 21 || what == 22) {  // the venue: NEW, or CANCEL_REJECTED
+      const ExecKind kind = what == 21 ? ExecKind::New : ExecKind::CancelRejected;
+      const std::string exec_id = "E" + std::to_string(next_exec++);
+      if (kind == ExecKind::New) {
+        model.accept(m);
+      } else {
+        model.cancel_rejected(m);
+      }
+      applied =
+          s.orders.apply_execution("acct", {.exec_id = exec_id, .order_id = m.id, .kind = kind});
+      model.execs[exec_id] = {m.id, kind};
     } else {  // liquidate the order's position
       want = model.liquidate(m);
       auto r = s.orders.liquidate("acct", m.position_id);
@@ -250,8 +306,9 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
     for (const auto& line : o.journal) ++reasons[line.substr(line.find(':') + 1)];
   }
   INFO("reasons seen: " << reasons.size());
-  for (const char* reason : {"place", "trade", "late_fill", "cancel", "venue_canceled", "expire",
-                             "reject", "liquidate"}) {
+  for (const char* reason :
+       {"place", "trade", "late_fill", "cancel", "venue_canceled", "expire", "reject", "liquidate",
+        "venue_accepted", "cancel_request", "cancel_rejected"}) {
     INFO(reason);
     CHECK(reasons[reason] >= 10);
   }
