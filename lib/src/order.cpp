@@ -12,15 +12,16 @@ using Names = std::array<std::pair<E, const char*>, N>;
 
 constexpr Names<Side, 2> kSides{{{Side::Buy, "BUY"}, {Side::Sell, "SELL"}}};
 constexpr Names<OrderType, 2> kTypes{{{OrderType::Market, "MARKET"}, {OrderType::Limit, "LIMIT"}}};
-constexpr Names<OrderStatus, 9> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
-                                                {OrderStatus::PartiallyFilled, "PARTIALLY_FILLED"},
-                                                {OrderStatus::Filled, "FILLED"},
-                                                {OrderStatus::Canceled, "CANCELED"},
-                                                {OrderStatus::Expired, "EXPIRED"},
-                                                {OrderStatus::Rejected, "REJECTED"},
-                                                {OrderStatus::Closed, "CLOSED"},
-                                                {OrderStatus::PendingNew, "PENDING_NEW"},
-                                                {OrderStatus::PendingCancel, "PENDING_CANCEL"}}};
+constexpr Names<OrderStatus, 10> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
+                                                 {OrderStatus::PartiallyFilled, "PARTIALLY_FILLED"},
+                                                 {OrderStatus::Filled, "FILLED"},
+                                                 {OrderStatus::Canceled, "CANCELED"},
+                                                 {OrderStatus::Expired, "EXPIRED"},
+                                                 {OrderStatus::Rejected, "REJECTED"},
+                                                 {OrderStatus::Closed, "CLOSED"},
+                                                 {OrderStatus::PendingNew, "PENDING_NEW"},
+                                                 {OrderStatus::PendingCancel, "PENDING_CANCEL"},
+                                                 {OrderStatus::Replaced, "REPLACED"}}};
 constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
                                                {TimeInForce::Ioc, "IOC"},
                                                {TimeInForce::Fok, "FOK"},

@@ -305,7 +305,9 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
          Decimal(),
          Decimal(),
          std::nullopt,
-         r.pending ? std::optional<std::string>(at) : std::nullopt};
+         r.pending ? std::optional<std::string>(at) : std::nullopt,
+         std::nullopt,
+         std::nullopt};
     placed.position = {
         o.position_id, o.order_id, o.account_id,         o.exchange, o.symbol, o.side,
         o.amount,      o.price,    PositionStatus::Open, at,         at};
@@ -472,8 +474,111 @@ Result<Applied> Orders::apply_execution(std::string_view account, const Executio
     if (r.order_id && r.client_order_id && order->client_order_id != r.client_order_id) {
       return invalid_argument("order_id and client_order_id name different orders");
     }
-    e.order_id = order->order_id;
-    return apply_report(tx, e, *order, at, out);
+    e.order_id = order->order_id;  // the report as sent: what a replay must repeat
+    // A replaced order's fills arrive for the order that replaced it: follow
+    // the chain to its end (bounded: a chain is never longer than the orders
+    // in it, and a corrupt loop must not hang the writer).
+    OrderRecord live = std::move(order).value();
+    for (int hops = 0; live.replaced_by; ++hops) {
+      if (hops > 10000) return storage_error("replace chain too long: " + e.order_id);
+      auto next_order = tx.find_order(account, *live.replaced_by);
+      if (!next_order.ok()) return next_order.error();
+      live = std::move(next_order).value();
+    }
+    return apply_report(tx, e, live, at, out);
+  });
+  if (!written.ok()) return written.error();
+  return out;
+}
+
+Result<Replaced> Orders::replace(std::string_view account, std::string_view order_id,
+                                 const ReplaceRequest& r) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (auto ok = check_id(IdKind::Order, order_id); !ok) return ok.error();
+  std::optional<Decimal> amount, price, expect;
+  if (r.amount) {
+    amount = Decimal::parse(*r.amount);
+    if (!amount) return invalid_argument("amount must be a decimal number");
+    if (!amount->is_positive()) return invalid_argument(kAmountNotPositive);
+  }
+  if (r.price) {
+    price = Decimal::parse(*r.price);
+    if (!price || price->is_negative()) return invalid_argument("price must be a decimal number");
+  }
+  if (r.expect_filled_amount) {
+    expect = Decimal::parse(*r.expect_filled_amount);
+    if (!expect || expect->is_negative()) {
+      return invalid_argument("expect_filled_amount must be a decimal number");
+    }
+  }
+  std::optional<std::string> client_order_id;
+  if (r.new_client_order_id) {
+    client_order_id = std::string(trim_blanks(*r.new_client_order_id));
+    if (auto ok = check_text("new_client_order_id", *client_order_id); !ok) return ok.error();
+  }
+  const std::int64_t now = clock_.now();
+  const std::string at = format_rfc3339(now);
+  Replaced out;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto old = tx.find_order(account, order_id);
+    if (!old.ok()) return old.error();
+    const auto t = next(*old, Action::Replace);
+    if (!t) return not_open("order is not open");
+    if (expect && Decimal::compare(*expect, old->filled_amount) != 0) {
+      return Error{Errc::Conflict, kFilledAmountChanged};
+    }
+    OrderRecord& o = out.order;
+    o = *old;
+    o.amount = amount.value_or(old->amount);
+    o.price = price.value_or(old->price);
+    if (o.type == OrderType::Limit && !o.price.is_positive()) {
+      return invalid_argument(kLimitPriceNotPositive);
+    }
+    const auto vs_filled = Decimal::compare(o.amount, old->filled_amount);
+    if (vs_filled < 0) return Error{Errc::Conflict, kAmountBelowFilled};
+    if (client_order_id) {
+      auto taken = tx.find_order_by_client_id(account, *client_order_id);
+      if (taken.ok()) return Error{Errc::Conflict, kClientOrderIdReused};
+      if (taken.code() != Errc::NotFound) return taken.error();
+    }
+    // The old half: REPLACED, its position closed, its journal.
+    const Step step{Action::Replace, at, "replace"};
+    auto moved = move(tx, account, order_id, old->status, *t, step, out.replaced);
+    if (!moved.ok()) return moved.error();
+    if (!*moved) return storage_error("order changed under the write lock: " + old->order_id);
+    // The new half: the fills carried over, on a position of its own.
+    auto seq = tx.next_sequence();
+    if (!seq.ok()) return seq.error();
+    o.order_id = format_id(IdKind::Order, now, *seq);
+    o.position_id = format_id(IdKind::Position, now, *seq);
+    o.client_order_id = client_order_id;
+    const bool filled = old->filled_amount.is_positive();
+    o.status = vs_filled == 0 ? OrderStatus::Filled
+               : filled       ? OrderStatus::PartiallyFilled
+                              : OrderStatus::Open;
+    o.created_at = o.updated_at = at;
+    o.pending_since.reset();
+    o.replaces = old->order_id;
+    o.replaced_by.reset();
+    out.position = {o.position_id,
+                    o.order_id,
+                    o.account_id,
+                    o.exchange,
+                    o.symbol,
+                    o.side,
+                    filled ? o.filled_amount : o.amount,
+                    filled ? *o.average_fill_price : o.price,
+                    PositionStatus::Open,
+                    at,
+                    at};
+    if (auto ok = tx.insert(o, out.position); !ok) return ok;
+    if (auto ok = tx.append_event({o.order_id, std::nullopt, o.status, at, "replace"}); !ok) {
+      return ok;
+    }
+    auto linked = tx.set_replaced_by(account, old->order_id, o.order_id);
+    if (!linked.ok()) return linked.error();
+    out.replaced.replaced_by = o.order_id;
+    return Ok{};
   });
   if (!written.ok()) return written.error();
   return out;

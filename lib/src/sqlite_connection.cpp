@@ -30,7 +30,7 @@ E column_enum(const Query& row, int i, std::optional<E> (*parse)(std::string_vie
 const char* const kOrderColumns =
     "order_id, position_id, account_id, client_order_id, exchange, symbol, side, type, amount, "
     "price, status, created_at, updated_at, time_in_force, expire_at, filled_amount, "
-    "filled_notional, average_fill_price, pending_since";
+    "filled_notional, average_fill_price, pending_since, replaces, replaced_by";
 const char* const kPositionColumns =
     "position_id, order_id, account_id, exchange, symbol, side, size, entry_price, status, "
     "opened_at, updated_at";
@@ -153,6 +153,8 @@ OrderRecord read_order(const Query& row) {
   o.filled_notional = column_decimal(row, 16);
   if (!row.is_null(17)) o.average_fill_price = column_decimal(row, 17);
   if (!row.is_null(18)) o.pending_since = column_text(row, 18);
+  if (!row.is_null(19)) o.replaces = column_text(row, 19);
+  if (!row.is_null(20)) o.replaced_by = column_text(row, 20);
   return o;
 }
 

@@ -42,10 +42,11 @@ void insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   Query order = c.query(
       "INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, exchange, "
       "symbol, side, type, amount, price, status, created_at, updated_at, time_in_force, "
-      "expire_at, filled_amount, filled_notional, average_fill_price, pending_since) "
+      "expire_at, filled_amount, filled_notional, average_fill_price, pending_since, replaces, "
+      "replaced_by) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20)");
-  order.opt_text(20, o.pending_since);
+      "?19, ?20, ?21, ?22)");
+  order.opt_text(20, o.pending_since).opt_text(21, o.replaces).opt_text(22, o.replaced_by);
   order.integer(1, *seq).text(2, o.order_id).text(3, o.position_id).text(4, o.account_id);
   order.opt_text(5, o.client_order_id).text(6, o.exchange).text(7, o.symbol);
   order.text(8, to_string(o.side)).text(9, to_string(o.type)).text(10, o.amount.text());
@@ -240,6 +241,16 @@ std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
   q.text(1, account).text(2, cutoff).integer(3, limit);
   bind_statuses(q, statuses, 4);
   return read_all<OrderRecord>(q, read_order);
+}
+
+bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,
+                     std::string_view replacement_id) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return false;
+  Query q = c.query(
+      "UPDATE orders SET replaced_by = ?1 WHERE seq = ?2 AND order_id = ?3 AND account_id = ?4");
+  q.text(1, replacement_id).integer(2, *seq).text(3, order_id).text(4, account);
+  return q.exec() == 1;
 }
 
 bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,

@@ -62,6 +62,11 @@ class SqliteTx final : public WriteTx {
       return sqlite::set_order_status(c_, account, id, from, to, at, pending_since);
     });
   }
+  Result<bool> set_replaced_by(std::string_view account, std::string_view id,
+                               std::string_view replacement_id) override {
+    return guarded(
+        [&]() -> Result<bool> { return sqlite::set_replaced_by(c_, account, id, replacement_id); });
+  }
   Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
                                               std::string_view at, int limit) override {
     return guarded([&]() -> Result<std::vector<OrderRecord>> {

@@ -127,7 +127,7 @@ CREATE TABLE orders_v3 (
   price           TEXT NOT NULL,
   status          TEXT NOT NULL CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED',
                                                   'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW',
-                                                  'PENDING_CANCEL')),
+                                                  'PENDING_CANCEL', 'REPLACED')),
   created_at      TEXT NOT NULL,
   updated_at      TEXT NOT NULL,
   time_in_force   TEXT NOT NULL CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
@@ -135,14 +135,16 @@ CREATE TABLE orders_v3 (
   filled_amount   TEXT NOT NULL,
   filled_notional TEXT NOT NULL,
   average_fill_price TEXT,
-  pending_since   TEXT
+  pending_since   TEXT,
+  replaces        TEXT,
+  replaced_by     TEXT
 );
 INSERT INTO orders_v3 (seq, order_id, position_id, account_id, client_order_id, exchange, symbol,
                        side, type, amount, price, status, created_at, updated_at, time_in_force,
                        expire_at, filled_amount, filled_notional, average_fill_price,
-                       pending_since)
+                       pending_since, replaces, replaced_by)
   SELECT seq, order_id, position_id, account_id, client_order_id, exchange, symbol, side, type,
-         amount, price, status, created_at, updated_at, 'GTC', NULL, '0', '0', NULL, NULL
+         amount, price, status, created_at, updated_at, 'GTC', NULL, '0', '0', NULL, NULL, NULL, NULL
   FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_v3 RENAME TO orders;

@@ -16,7 +16,7 @@ using P = PositionStatus;
 constexpr std::optional<P> kSame;
 
 // The whole machine (the table in the header). Anything not listed is forbidden.
-constexpr std::array<Row, 31> kTable{{
+constexpr std::array<Row, 33> kTable{{
     {S::Open, Action::Cancel, {S::Canceled, P::Open, P::Closed}},
     {S::PartiallyFilled, Action::Cancel, {S::Canceled, kSame, kSame}},
     {S::Open, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
@@ -49,6 +49,8 @@ constexpr std::array<Row, 31> kTable{{
     {S::PendingCancel, Action::Fill, {S::Filled, kSame, kSame, true}},
     {S::PendingCancel, Action::Expire, {S::Expired, P::Open, P::Closed, false, true}},
     {S::PendingCancel, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
+    {S::Open, Action::Replace, {S::Replaced, P::Open, P::Closed}},
+    {S::PartiallyFilled, Action::Replace, {S::Replaced, P::Open, P::Closed}},
 }};
 
 constexpr std::size_t kActions = std::size(kAllActions);
@@ -72,7 +74,7 @@ constexpr std::array<Sources, kActions> kSources = sources();
 constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled, S::PendingNew, S::PendingCancel};
 constexpr OrderStatus kShownFilled[] = {S::Filled};
 constexpr OrderStatus kShownCanceled[] = {S::Canceled};
-constexpr OrderStatus kShownClosed[] = {S::Closed, S::Expired, S::Rejected};
+constexpr OrderStatus kShownClosed[] = {S::Closed, S::Expired, S::Rejected, S::Replaced};
 
 }  // namespace
 
@@ -98,6 +100,8 @@ const char* to_string(Action a) {
       return "request_cancel";
     case Action::CancelReject:
       return "cancel_reject";
+    case Action::Replace:
+      return "replace";
   }
   return "?";
 }
@@ -149,6 +153,7 @@ OrderStatus v1_status(OrderStatus status) {
       return S::Open;
     case S::Expired:
     case S::Rejected:
+    case S::Replaced:
       return S::Closed;
     default:
       return status;

@@ -557,3 +557,131 @@ TEST_CASE("expire_due expires GTD and DAY orders once due, in one go, and nothin
         "-"
         ">OPEN:place;OPEN>EXPIRED:expire;");
 }
+
+TEST_CASE("replace moves a working order's fills to a new linked order, both halves or neither",
+          "[orders][replace]") {
+  Service s;
+  PlaceRequest r = limit_buy();
+  r.client_order_id = "old-1";
+  const Placed p = place(s, r);
+  REQUIRE(
+      s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50010.00")).ok());
+  s.clock.advance(5);
+  auto done = s.orders.replace("acct", p.order.order_id,
+                               {.amount = "0.02",
+                                .price = "50001",
+                                .new_client_order_id = "new-1",
+                                .expect_filled_amount = "0.004"});
+  REQUIRE(done.ok());
+  CHECK(done->replaced.status == OrderStatus::Replaced);
+  CHECK(done->replaced.replaced_by == done->order.order_id);
+  CHECK(done->order.replaces == p.order.order_id);
+  CHECK(done->order.status == OrderStatus::PartiallyFilled);
+  CHECK(done->order.amount == "0.02");
+  CHECK(done->order.price == "50001");
+  CHECK(done->order.filled_amount == "0.004");
+  CHECK(done->order.average_fill_price == done->replaced.average_fill_price);
+  CHECK(done->order.client_order_id == "new-1");
+  CHECK(done->position.size == "0.004");
+  CHECK(done->position.status == PositionStatus::Open);
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == done->replaced);
+  CHECK(s.orders.get_order("acct", done->order.order_id).value() == done->order);
+  CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Closed);
+  CHECK(journal(s, p.order.order_id) ==
+        "-"
+        ">OPEN:place;OPEN>PARTIALLY_FILLED:trade;PARTIALLY_FILLED>REPLACED:replace;");
+  CHECK(journal(s, done->order.order_id) ==
+        "-"
+        ">PARTIALLY_FILLED:replace;");
+  // Refusals change nothing.
+  const auto before = s.orders.get_order("acct", done->order.order_id).value();
+  const std::string id = done->order.order_id;
+  CHECK(s.orders.replace("acct", p.order.order_id, {}).code() == Errc::NotOpen);
+  CHECK(s.orders.replace("acct", id, {.expect_filled_amount = "0"}).error().message ==
+        kFilledAmountChanged);
+  CHECK(s.orders.replace("acct", id, {.amount = "0.003"}).error().message == kAmountBelowFilled);
+  CHECK(s.orders.replace("acct", id, {.new_client_order_id = "old-1"}).error().message ==
+        kClientOrderIdReused);
+  CHECK(s.orders.replace("acct", id, {.amount = "-1"}).code() == Errc::InvalidArgument);
+  CHECK(s.orders.replace("other", id, {}).code() == Errc::NotFound);
+  CHECK(s.orders.get_order("acct", id).value() == before);
+  // Down to exactly the filled amount: the new order is FILLED.
+  auto to_filled = s.orders.replace("acct", id, {.amount = "0.0040"});
+  REQUIRE(to_filled.ok());
+  CHECK(to_filled->order.status == OrderStatus::Filled);
+  // A trade for the first order lands at the end of the chain (and overfills it).
+  CHECK(s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.001", "1")).code() ==
+        Errc::Conflict);
+}
+
+// Issue 15's race: trade reports, replaces and a cancel on one order from 8
+// threads. Each step has one outcome; the chain stays linked both ways; no
+// quantity is lost or counted twice.
+TEST_CASE("racing replaces, trade reports and a cancel keep the chain whole and every fill once",
+          "[orders][replace][race]") {
+  Service s;
+  const Placed p = place(s, limit_buy("1.00", "100"));
+  constexpr int kTrades = 60;
+  std::atomic<int> next_trade{0}, applied{0}, replaced{0}, trade_other{0};
+  auto live_id = [&] {
+    std::string id = p.order.order_id;
+    for (auto o = s.orders.get_order("acct", id); o.ok() && o->replaced_by;
+         o = s.orders.get_order("acct", id)) {
+      id = *o->replaced_by;
+    }
+    return id;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {  // trade reports, all addressed to the first order
+    threads.emplace_back([&] {
+      for (int i; (i = next_trade++) < kTrades;) {
+        auto r = s.orders.apply_execution(
+            "acct", trade(p.order.order_id, "E" + std::to_string(i), "0.01", "100.5"));
+        if (r.ok() && !r->replayed) {
+          ++applied;
+        } else {
+          ++trade_other;
+        }
+      }
+    });
+  }
+  for (int t = 0; t < 3; ++t) {  // replaces of whatever is live, growing the amount
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string amount = "1." + std::to_string(10 + t * 20 + i);
+        if (s.orders.replace("acct", live_id(), {.amount = amount}).ok()) ++replaced;
+      }
+    });
+  }
+  threads.emplace_back([&] {  // one cancel, halfway
+    while (next_trade.load() < kTrades / 2) std::this_thread::yield();
+    (void)s.orders.cancel("acct", live_id());
+  });
+  for (auto& t : threads) t.join();
+  CHECK(trade_other == 0);
+  CHECK(applied == kTrades);
+  // Walk the chain: linked both ways, every link REPLACED with a CLOSED
+  // position, fills never shrinking, the last holding all of them.
+  std::string id = p.order.order_id;
+  std::optional<std::string> previous;
+  Decimal filled;
+  int links = 0, trade_events = 0;
+  while (true) {
+    const auto o = s.orders.get_order("acct", id).value();
+    INFO(o.order_id << " " << to_string(o.status));
+    CHECK(o.replaces == previous);
+    CHECK((Decimal::compare(o.filled_amount, filled) >= 0));
+    filled = o.filled_amount;
+    const auto events = s.orders.history("acct", id).value();
+    for (const auto& e : events) trade_events += e.reason == "trade" || e.reason == "late_fill";
+    if (!o.replaced_by) break;
+    CHECK(o.status == OrderStatus::Replaced);
+    CHECK(s.orders.get_position("acct", o.position_id)->status == PositionStatus::Closed);
+    previous = o.order_id;
+    id = *o.replaced_by;
+    ++links;
+  }
+  CHECK(links == replaced);
+  CHECK(filled == "0.60");
+  CHECK(trade_events == kTrades);
+}

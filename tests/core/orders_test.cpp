@@ -51,6 +51,8 @@ TEST_CASE("placing an order opens it and its position with exact fields", "[orde
                          dec("0"),
                          dec("0"),
                          std::nullopt,
+                         std::nullopt,
+                         std::nullopt,
                          std::nullopt};
   CHECK(placed->order == want);
   const PositionRecord want_pos{"pos-20260303120000-1",

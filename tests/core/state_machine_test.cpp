@@ -21,29 +21,31 @@ using P = PositionStatus;
 // " resumes" when the order goes back to OPEN or PARTIALLY_FILLED by its
 // fills; "-" where the action is forbidden. Columns: Cancel, PartialFill,
 // Fill, LateFill, Expire, Reject, Liquidate, Accept, RequestCancel,
-// CancelReject.
-const std::map<O, std::array<const char*, 10>> kTable = {
+// CancelReject, Replace.
+const std::map<O, std::array<const char*, 11>> kTable = {
     {O::Open,
      {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
       "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "-",
-      "PENDING_CANCEL/=", "-"}},
+      "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED"}},
     {O::PartiallyFilled,
      {"CANCELED/=", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-", "EXPIRED/=", "-",
-      "CLOSED/OPEN>LIQUIDATED", "-", "PENDING_CANCEL/=", "-"}},
-    {O::Filled, {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "-"}},
+      "CLOSED/OPEN>LIQUIDATED", "-", "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED"}},
+    {O::Filled, {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
     {O::Canceled,
-     {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED", "-", "-", "-"}},
+     {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
     {O::Expired,
-     {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED", "-", "-", "-"}},
-    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
-    {O::Closed, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+     {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
+    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+    {O::Closed, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
     {O::PendingNew,
      {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
-      "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "OPEN/=", "-", "-"}},
+      "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "OPEN/=", "-", "-",
+      "-"}},
     {O::PendingCancel,
      {"CANCELED/OPEN>CLOSED if unfilled", "PENDING_CANCEL/=+fill", "FILLED/=+fill", "-",
-      "EXPIRED/OPEN>CLOSED if unfilled", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-",
-      "OPEN/= resumes"}},
+      "EXPIRED/OPEN>CLOSED if unfilled", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "OPEN/= resumes",
+      "-"}},
+    {O::Replaced, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
 };
 
 std::string spell(const std::optional<Transition>& t) {
@@ -92,7 +94,7 @@ TEST_CASE("final statuses are those no action leaves", "[state_machine]") {
   for (O s : {O::Open, O::PartiallyFilled, O::Filled, O::PendingNew, O::PendingCancel}) {
     CHECK_FALSE(is_final(s));
   }
-  for (O s : {O::Canceled, O::Expired, O::Rejected, O::Closed}) CHECK(is_final(s));
+  for (O s : {O::Canceled, O::Expired, O::Rejected, O::Closed, O::Replaced}) CHECK(is_final(s));
 }
 
 TEST_CASE("remaining amount is amount minus filled while working, else zero", "[state_machine]") {
@@ -110,10 +112,11 @@ TEST_CASE("remaining amount is amount minus filled while working, else zero", "[
 
 TEST_CASE("v1 shows partially filled as OPEN and expired or rejected as CLOSED",
           "[state_machine]") {
-  const std::map<O, O> shown = {
-      {O::Open, O::Open},         {O::PartiallyFilled, O::Open}, {O::Filled, O::Filled},
-      {O::Canceled, O::Canceled}, {O::Expired, O::Closed},       {O::Rejected, O::Closed},
-      {O::Closed, O::Closed},     {O::PendingNew, O::Open},      {O::PendingCancel, O::Open}};
+  const std::map<O, O> shown = {{O::Open, O::Open},          {O::PartiallyFilled, O::Open},
+                                {O::Filled, O::Filled},      {O::Canceled, O::Canceled},
+                                {O::Expired, O::Closed},     {O::Rejected, O::Closed},
+                                {O::Closed, O::Closed},      {O::PendingNew, O::Open},
+                                {O::PendingCancel, O::Open}, {O::Replaced, O::Closed}};
   for (O s : kAllOrderStatuses) {
     INFO(to_string(s));
     CHECK(v1_status(s) == shown.at(s));

@@ -173,6 +173,7 @@ std::vector<V2Exchange> v2_storage_exchanges(const std::string& order, int statu
       {"GET", kV2 + "orders/" + order + "/events", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel_request", "", status},
+      {"POST", kV2 + "orders/" + order + "/replace", R"({"amount":"0.02"})", status},
       {"POST", kV2 + "orders/by-client-id/c-1/cancel", "", status},
       {"POST", kV2 + "orders/" + order + "/executions",
        R"({"exec_id":"t9","kind":"TRADE","last_amount":"0.001","last_price":"50000"})", status},
@@ -394,6 +395,61 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   CHECK(at(cc, "/data/order/expire_at") == "2026-12-01T00:00:00Z");
   CHECK(at(cc, "/data/order/average_fill_price") == "null");
   conformance.check(s, {"POST", by_client, "", 409});
+
+  // Replace (issue 15): a fresh order, a partial fill, then amend it to 0.02.
+  const Reply to_amend = conformance.check(
+      s, {"POST", kV2 + "orders",
+          R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+          R"("amount":"0.01","price":"50000.00"})",
+          201});
+  const std::string amend_id = at(parse(to_amend.body), "/data/order/order_id");
+  const std::string amend = kV2 + "orders/" + amend_id;
+  conformance.check(s, {"POST", amend + "/executions",
+                        R"({"exec_id":"a1","kind":"TRADE","last_amount":"0.004",)"
+                        R"("last_price":"50010.00"})",
+                        200});
+  for (const V2Exchange& e : std::vector<V2Exchange>{
+           {"POST", amend + "/replace", "[]", 400},
+           {"POST", amend + "/replace", R"({"amount":"1e3"})", 400},
+           {"POST", amend + "/replace", R"({"amount":"0"})", 400},
+           {"POST", amend + "/replace", "{}", 401, ""},
+           {"POST", amend + "/replace", kBig, 413},
+           {"POST", unknown + "/replace", "{}", 404},
+       }) {
+    conformance.check(s, e);
+  }
+  const Reply raced = conformance.check(
+      s, {"POST", amend + "/replace", R"({"amount":"0.02","expect_filled_amount":"0"})", 409});
+  CHECK(raced.body == failure("filled amount changed"));
+  const Reply below =
+      conformance.check(s, {"POST", amend + "/replace", R"({"amount":"0.003"})", 409});
+  CHECK(below.body == failure("amount below filled amount"));
+  const Reply amended =
+      conformance.check(s, {"POST", amend + "/replace",
+                            R"({"amount":"0.02","price":50001.5,"expect_filled_amount":"0.0040",)"
+                            R"("new_client_order_id":"amend-2"})",
+                            200});
+  const rapidjson::Document am = parse(amended.body);
+  const std::string new_id = at(am, "/data/order/order_id");
+  CHECK(at(am, "/data/replaced/status") == "REPLACED");
+  CHECK(at(am, "/data/replaced/replaced_by") == new_id);
+  CHECK(at(am, "/data/order/replaces") == amend_id);
+  CHECK(at(am, "/data/order/status") == "PARTIALLY_FILLED");
+  CHECK(at(am, "/data/order/amount") == "0.02");
+  CHECK(at(am, "/data/order/price") == "50001.5");
+  CHECK(at(am, "/data/order/filled_amount") == "0.004");
+  CHECK(at(am, "/data/order/remaining_amount") == "0.016");
+  CHECK(at(am, "/data/order/client_order_id") == "amend-2");
+  CHECK(at(am, "/data/position/size") == "0.004");
+  CHECK(conformance.check(s, {"POST", amend + "/replace", "{}", 409}).body ==
+        failure("order is not open"));
+  // A fill reported for the replaced order lands on the order that replaced it.
+  const Reply followed = conformance.check(
+      s, {"POST", amend + "/executions",
+          R"({"exec_id":"a2","kind":"TRADE","last_amount":"0.001","last_price":"50000"})", 200});
+  CHECK(at(parse(followed.body), "/data/order/order_id") == new_id);
+  CHECK(at(parse(followed.body), "/data/order/filled_amount") == "0.005");
+  CHECK(s.get("orders/" + amend_id).body.find(R"("status":"CLOSED")") != std::string::npos);
 
   // Storage failures.
   s.repository().fault = Fault::Unavailable;

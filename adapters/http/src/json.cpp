@@ -112,6 +112,8 @@ void write_order_v2(JsonWriter& w, const OrderRecord& o) {
   write_optional(w, "average_fill_price",
                  o.average_fill_price ? std::optional(o.average_fill_price->text()) : std::nullopt);
   write_optional(w, "pending_since", o.pending_since);
+  write_optional(w, "replaces", o.replaces);
+  write_optional(w, "replaced_by", o.replaced_by);
   w.EndObject();
 }
 

@@ -25,7 +25,7 @@ void write_string(JsonWriter& w, std::string_view s);
 void write_order(JsonWriter& w, const OrderRecord& order);
 // The v2 shape: v1's fields with the true status, then client_order_id,
 // time_in_force, expire_at, filled_amount, remaining_amount, average_fill_price,
-// pending_since.
+// pending_since, replaces, replaced_by.
 void write_order_v2(JsonWriter& w, const OrderRecord& order);
 void write_position(JsonWriter& w, const PositionRecord& position);
 // v1 shows statuses as v1_status does; v2 the true ones.

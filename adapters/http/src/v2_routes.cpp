@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "json.hpp"
+#include "orderstate/decimal.hpp"
 #include "orderstate/ids.hpp"
 #include "orderstate/state_machine.hpp"
 #include "reply.hpp"
@@ -229,6 +230,39 @@ void cancel(const Call& c, httplib::Response& res) {
   send_order(res, 200, *order);
 }
 
+// {"amount","price","new_client_order_id","expect_filled_amount"}, each optional.
+void replace(const Call& c, httplib::Response& res) {
+  std::string id;
+  if (!path_order_id(c, res, id)) return;
+  const auto o = JsonObject::parse(c.body);
+  if (!o) return send_error(res, 400, kInvalidPayload);
+  ReplaceRequest r;
+  std::string amount, price, expect;
+  const bool well_formed = optional_decimal(*o, "amount", amount) &&
+                           optional_decimal(*o, "price", price) &&
+                           optional_decimal(*o, "expect_filled_amount", expect) &&
+                           optional_string(*o, "new_client_order_id", r.new_client_order_id);
+  if (!well_formed) return send_error(res, 400, kInvalidPayload);
+  for (auto [text, field] : {std::pair{&amount, &r.amount}, std::pair{&price, &r.price},
+                             std::pair{&expect, &r.expect_filled_amount}}) {
+    if (text->empty()) continue;
+    if (!Decimal::parse(*text)) return send_error(res, 400, kInvalidPayload);
+    *field = *text;
+  }
+  const auto replaced = c.ctx.orders.replace(c.account, id, r);
+  if (!replaced.ok()) return fail(c, res, replaced.error(), kWords);
+  send_json(res, 200, success_body([&](JsonWriter& w) {
+              w.StartObject();
+              w.Key("order");
+              write_order_v2(w, replaced->order);
+              w.Key("replaced");
+              write_order_v2(w, replaced->replaced);
+              w.Key("position");
+              write_position(w, replaced->position);
+              w.EndObject();
+            }));
+}
+
 void cancel_request(const Call& c, httplib::Response& res) {
   std::string id;
   if (!path_order_id(c, res, id)) return;
@@ -286,6 +320,7 @@ void add_v2_routes(Router& router) {
               cancel_by_client_id);
   router.post("orders/([^/]+)/cancel", "orders/{order_id}/cancel", cancel);
   router.post("orders/([^/]+)/cancel_request", "orders/{order_id}/cancel_request", cancel_request);
+  router.post("orders/([^/]+)/replace", "orders/{order_id}/replace", replace);
   router.post("orders/([^/]+)/executions", "orders/{order_id}/executions", execution);
 }
 

@@ -28,6 +28,7 @@ enum class OrderStatus {
   Closed,
   PendingNew,
   PendingCancel,
+  Replaced,  // FIX 5: replaced by another order (replaced_by); final
 };
 enum class PositionStatus { Open, Closed, Liquidated };
 // FIX TimeInForce (59): GTC 1, IOC 3, FOK 4, DAY 0, GTD 6 (with ExpireTime 126).
@@ -83,6 +84,10 @@ struct OrderRecord {
   // When the order entered PENDING_NEW or PENDING_CANCEL (its intent's age,
   // for reconciliation); absent in any other status.
   std::optional<std::string> pending_since;
+  // A replace chain (Orders::replace): the order this one replaced, and the
+  // one that replaced it.
+  std::optional<std::string> replaces;
+  std::optional<std::string> replaced_by;
 
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };

@@ -58,6 +58,23 @@ struct ExecutionReport {
   std::optional<std::string> at = std::nullopt;  // venue time, RFC 3339 UTC (FIX TransactTime 60)
 };
 
+// What a replace (amend; FIX OrderCancelReplaceRequest 35=G) changes; each
+// absent field keeps the old order's value. Decimals as text.
+struct ReplaceRequest {
+  std::optional<std::string> amount = std::nullopt;  // > 0, and not below the filled amount
+  std::optional<std::string> price = std::nullopt;   // > 0 for LIMIT
+  std::optional<std::string> new_client_order_id = std::nullopt;
+  // Applies only if the order's filled_amount still equals this (numerically):
+  // a guard against a fill racing the amend.
+  std::optional<std::string> expect_filled_amount = std::nullopt;
+};
+
+struct Replaced {
+  OrderRecord order;        // the new order
+  OrderRecord replaced;     // the old one, now REPLACED
+  PositionRecord position;  // the new order's
+};
+
 struct Applied {
   OrderRecord order;      // as it is after the report
   bool replayed = false;  // the exec_id was applied before; nothing changed
@@ -96,6 +113,9 @@ inline constexpr const char* kClientOrderIdReused =
 inline constexpr const char* kFillExceedsAmount = "fill exceeds order amount";
 // Conflict: an exec_id the account used for a different report.
 inline constexpr const char* kExecIdReused = "exec_id already used with different content";
+// Conflict answers of replace().
+inline constexpr const char* kFilledAmountChanged = "filled amount changed";
+inline constexpr const char* kAmountBelowFilled = "amount below filled amount";
 
 inline constexpr int kMaxListLimit = 1000;
 inline constexpr std::size_t kMaxTextLength = 64;  // exchange, symbol, client_order_id
@@ -163,6 +183,20 @@ class Orders {
   // order, a REJECTED for a PARTIALLY_FILLED one...). InvalidArgument for
   // malformed input.
   Result<Applied> apply_execution(std::string_view account, const ExecutionReport& report);
+  // Replaces (amends) an OPEN or PARTIALLY_FILLED order, in one transaction:
+  // the old order becomes REPLACED (its position CLOSED) and a new order is
+  // inserted with the same exchange, symbol, side, type, time in force and
+  // expiry, the new amount and price, and the old one's fills carried over
+  // (PARTIALLY_FILLED, or FILLED when the new amount equals the filled
+  // amount), on a position of its own (size: the filled amount, else the
+  // amount); the two are linked (replaces / replaced_by). Both halves or
+  // neither. NotFound; NotOpen when the order is not working; Conflict:
+  // kFilledAmountChanged (expect_filled_amount differs), kAmountBelowFilled,
+  // kClientOrderIdReused (new_client_order_id taken); InvalidArgument for
+  // malformed input. A trade report for a REPLACED order applies to the end
+  // of its chain (venues report fills after a replace on the new order).
+  Result<Replaced> replace(std::string_view account, std::string_view order_id,
+                           const ReplaceRequest& request);
   // Fills what remains of a working order at `price` (default: its limit
   // price): a TRADE report with exec_id "fill-<order_id>". InvalidArgument
   // when neither gives a price > 0; NotOpen when the order is not working.

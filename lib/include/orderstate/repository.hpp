@@ -60,6 +60,10 @@ class WriteTx {
   virtual Result<std::optional<OrderRecord>> set_order_status(
       std::string_view account, std::string_view order_id, OrderStatus from, OrderStatus to,
       std::string_view at, const std::optional<std::string>& pending_since) = 0;
+  // Links the account's order to the order that replaced it (replaced_by).
+  // False when there is no such order.
+  virtual Result<bool> set_replaced_by(std::string_view account, std::string_view order_id,
+                                       std::string_view replacement_id) = 0;
   // Orders of any account in any of `statuses` whose expire_at is at or
   // before `at` (RFC 3339, compared as text), earliest first, at most `limit`.
   virtual Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,

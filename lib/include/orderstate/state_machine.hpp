@@ -41,6 +41,10 @@
 //   LIQUIDATED
 // (* OPEN or PARTIALLY_FILLED by its fills; CLOSED* only when nothing filled.)
 //
+// Replace (amend): OPEN or PARTIALLY_FILLED -> REPLACED (final), its
+// position CLOSED; Orders::replace inserts the order that replaces it in the
+// same transaction, carrying the fills over to a position of its own.
+//
 // A CANCELED or EXPIRED order whose
 // position is still OPEN (it filled in part) can have that position
 // liquidated; the order keeps its status. Liquidate needs the position OPEN.
@@ -64,16 +68,18 @@ enum class Action {
   Accept,
   RequestCancel,
   CancelReject,
+  Replace,
 };
 
 inline constexpr Action kAllActions[] = {
-    Action::Cancel,        Action::PartialFill, Action::Fill,      Action::LateFill,
-    Action::Expire,        Action::Reject,      Action::Liquidate, Action::Accept,
-    Action::RequestCancel, Action::CancelReject};
+    Action::Cancel,        Action::PartialFill,  Action::Fill,      Action::LateFill,
+    Action::Expire,        Action::Reject,       Action::Liquidate, Action::Accept,
+    Action::RequestCancel, Action::CancelReject, Action::Replace};
 inline constexpr OrderStatus kAllOrderStatuses[] = {
     OrderStatus::Open,     OrderStatus::PartiallyFilled, OrderStatus::Filled,
     OrderStatus::Canceled, OrderStatus::Expired,         OrderStatus::Rejected,
-    OrderStatus::Closed,   OrderStatus::PendingNew,      OrderStatus::PendingCancel};
+    OrderStatus::Closed,   OrderStatus::PendingNew,      OrderStatus::PendingCancel,
+    OrderStatus::Replaced};
 
 const char* to_string(Action);
 
@@ -115,8 +121,8 @@ Decimal remaining_amount(const OrderRecord& order);
 
 // The status the original service's clients (the v1 routes) know: OPEN,
 // FILLED, CANCELED or CLOSED. PARTIALLY_FILLED, PENDING_NEW and
-// PENDING_CANCEL are still working and cancelable: OPEN. EXPIRED and REJECTED
-// are done without a cancel: CLOSED.
+// PENDING_CANCEL are still working and cancelable: OPEN. EXPIRED, REJECTED
+// and REPLACED are done without a cancel: CLOSED.
 OrderStatus v1_status(OrderStatus status);
 // The statuses a v1 status filter means (v1_status's inverse).
 std::span<const OrderStatus> statuses_shown_as(OrderStatus v1);

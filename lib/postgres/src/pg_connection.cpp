@@ -164,7 +164,7 @@ Error Connection::fail(const std::exception& e) {
 const char* const kOrderColumns =
     "order_id, position_id, account_id, client_order_id, exchange, symbol, side, type, amount, "
     "price, status, created_at, updated_at, time_in_force, expire_at, filled_amount, "
-    "filled_notional, average_fill_price, pending_since";
+    "filled_notional, average_fill_price, pending_since, replaces, replaced_by";
 const char* const kPositionColumns =
     "position_id, order_id, account_id, exchange, symbol, side, size, entry_price, status, "
     "opened_at, updated_at";
@@ -194,6 +194,8 @@ OrderRecord read_order(const pqxx::row& row) {
   o.filled_notional = column_decimal(col(16));
   if (!col(17).is_null()) o.average_fill_price = column_decimal(col(17));
   if (!col(18).is_null()) o.pending_since = col(18).c_str();
+  if (!col(19).is_null()) o.replaces = col(19).c_str();
+  if (!col(20).is_null()) o.replaced_by = col(20).c_str();
   return o;
 }
 

@@ -63,7 +63,7 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
       "WITH o AS (INSERT INTO orders (seq, order_id, position_id, account_id, client_order_id, "
       "exchange, symbol, side, type, amount, price, status, created_at, updated_at, "
       "time_in_force, expire_at, filled_amount, filled_notional, average_fill_price, "
-      "pending_since) VALUES (";
+      "pending_since, replaces, replaced_by) VALUES (";
   sql += a.int_arg(*seq) + ", " + a.text_arg(o.order_id) + ", " + a.text_arg(o.position_id);
   sql += ", " + a.text_arg(o.account_id) + ", " + a.arg(o.client_order_id, "text") + ", ";
   sql += a.text_arg(o.exchange) + ", " + a.text_arg(o.symbol) + ", ";
@@ -76,7 +76,8 @@ bool insert(Connection& c, const OrderRecord& o, const PositionRecord& p) {
   sql += a.arg(o.average_fill_price ? std::optional<std::string>(o.average_fill_price->text())
                                     : std::nullopt,
                "text") +
-         ", " + a.arg(o.pending_since, "text") + ") ";
+         ", " + a.arg(o.pending_since, "text") + ", " + a.arg(o.replaces, "text") + ", " +
+         a.arg(o.replaced_by, "text") + ") ";
   sql +=
       "ON CONFLICT (account_id, client_order_id) WHERE client_order_id IS NOT NULL DO NOTHING "
       "RETURNING seq) "
@@ -272,6 +273,18 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
                     ", updated_at = " + a.text_arg(at) + " WHERE seq = " + a.int_arg(*seq) +
                     " AND position_id = " + a.text_arg(position_id) +
                     " AND status = " + a.text_arg(to_string(from));
+  return c.run(sql, a).affected_rows() == 1;
+}
+
+bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,
+                     std::string_view replacement_id) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return false;
+  Params a;
+  const std::string sql = "UPDATE orders SET replaced_by = " + a.text_arg(replacement_id) +
+                          " WHERE seq = " + a.int_arg(*seq) +
+                          " AND order_id = " + a.text_arg(order_id) +
+                          " AND account_id = " + a.text_arg(account);
   return c.run(sql, a).affected_rows() == 1;
 }
 

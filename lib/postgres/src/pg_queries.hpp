@@ -55,6 +55,8 @@ std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
                                         std::string_view cutoff, int limit);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at);
+bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,
+                     std::string_view replacement_id);
 bool set_order_fill(Connection& c, OrderStatus from, const Decimal& filled_before,
                     const OrderRecord& after);
 bool set_position_fill(Connection& c, std::string_view position_id, const Decimal& size,

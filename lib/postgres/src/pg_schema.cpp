@@ -77,7 +77,8 @@ CREATE INDEX order_events_by_order ON order_events (order_seq, id);
     R"sql(
 ALTER TABLE orders DROP CONSTRAINT orders_status_check;
 ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED',
-  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL'));
+  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL',
+  'REPLACED'));
 ALTER TABLE orders
   ADD COLUMN time_in_force text NOT NULL DEFAULT 'GTC'
     CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
@@ -85,7 +86,9 @@ ALTER TABLE orders
   ADD COLUMN filled_amount text NOT NULL DEFAULT '0',
   ADD COLUMN filled_notional text NOT NULL DEFAULT '0',
   ADD COLUMN average_fill_price text,
-  ADD COLUMN pending_since text;
+  ADD COLUMN pending_since text,
+  ADD COLUMN replaces text,
+  ADD COLUMN replaced_by text;
 ALTER TABLE orders ALTER COLUMN time_in_force DROP DEFAULT,
   ALTER COLUMN filled_amount DROP DEFAULT, ALTER COLUMN filled_notional DROP DEFAULT;
 CREATE INDEX orders_by_expiry ON orders (expire_at) WHERE expire_at IS NOT NULL;

@@ -67,6 +67,11 @@ class PgTx final : public WriteTx {
       return pg::set_order_status(c_, account, id, from, to, at, pending_since);
     });
   }
+  Result<bool> set_replaced_by(std::string_view account, std::string_view id,
+                               std::string_view replacement_id) override {
+    return op(
+        [&]() -> Result<bool> { return pg::set_replaced_by(c_, account, id, replacement_id); });
+  }
   Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
                                               std::string_view at, int limit) override {
     return op([&]() -> Result<std::vector<OrderRecord>> {
