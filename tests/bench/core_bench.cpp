@@ -260,6 +260,47 @@ void trade_reports(const std::string& dir, int n) {
   report("cancel/s 16 threads, same database", cancels, "cancel/s");
 }
 
+// Issue 15: the exchange round trip at FULL with 16 threads: a pending
+// place (the intent, durable), the venue's NEW, then a TRADE report; three
+// writes per order. Reported as round trips per second and writes per second.
+void round_trips(const std::string& dir, int n) {
+  FixedClock clock(unix_seconds(2026, 3, 3, 12, 0, 0));
+  auto repo = open_repo(fresh_path(dir, "round"), Durability::Full);
+  Orders orders(*repo, clock);
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  const auto t0 = Steady::now();
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      PlaceRequest r{"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", {}};
+      r.pending = true;
+      for (int i; (i = next++) < n;) {
+        auto placed = orders.place("acct", r);
+        if (!placed.ok()) std::abort();
+        const std::string& id = placed->order.order_id;
+        const bool ok =
+            orders
+                .apply_execution("acct",
+                                 {.exec_id = "n" + id, .order_id = id, .kind = ExecKind::New})
+                .ok() &&
+            orders
+                .apply_execution("acct", {.exec_id = "t" + id,
+                                          .order_id = id,
+                                          .kind = ExecKind::Trade,
+                                          .last_amount = "0.004",
+                                          .last_price = "50010.00"})
+                .ok();
+        if (!ok) std::abort();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double rate = n / seconds_since(t0);
+  char note[64];
+  std::snprintf(note, sizeof note, "%.0f writes/s (pending place + NEW + TRADE)", 3 * rate);
+  report("round trips/s 16 threads, file FULL, group commit", rate, "order/s", note);
+}
+
 // Place and cancel cost with the table at several sizes. Each size takes the
 // fastest of three rounds: noise on a shared machine only ever adds time.
 void scaling(const std::string& dir, const std::vector<int>& sizes, int probe) {
@@ -312,7 +353,7 @@ int main(int argc, char** argv) {
   if (!SqliteRepository::disable_memory_statistics())
     std::fprintf(stderr, "SQLite already in use\n");
   bool smoke = false;
-  std::string only;  // core | group | trades | scaling; empty: all
+  std::string only;  // core | group | trades | round | scaling; empty: all
   std::string json, dir = std::filesystem::temp_directory_path() / "orderstate-bench";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--smoke"))
@@ -329,6 +370,7 @@ int main(int argc, char** argv) {
   if (only.empty() || only == "core") core_vs_raw(dir, smoke ? 200 : 20000);
   if (only.empty() || only == "group") group_commit(dir, smoke ? 200 : 16000);
   if (only.empty() || only == "trades") trade_reports(dir, smoke ? 200 : 16000);
+  if (only.empty() || only == "round") round_trips(dir, smoke ? 200 : 8000);
   if (only.empty() || only == "scaling") {
     scaling(dir, smoke ? std::vector<int>{100, 1000} : std::vector<int>{10000, 100000, 1000000},
             smoke ? 50 : 2000);
