@@ -366,16 +366,33 @@ Result<std::vector<OrderRecord>> Orders::expire_due(std::int64_t now, int limit)
   return out;
 }
 
-Result<std::vector<OrderRecord>> Orders::in_flight(std::string_view account,
-                                                   std::int64_t older_than_s, int limit) {
+Result<OrderPage> Orders::in_flight(std::string_view account, std::int64_t older_than_s, int limit,
+                                    const std::optional<std::string>& cursor) {
   if (auto ok = check_account(account); !ok) return ok.error();
   if (older_than_s < 0) return invalid_argument("older_than must not be negative");
   if (limit < 1 || limit > kMaxListLimit) {
     return invalid_argument("limit must be between 1 and 1000");
   }
+  // The cursor is "<pending_since>_<order_id>" of the last order of a page.
+  std::optional<InFlightCursor> after;
+  if (cursor) {
+    const auto cut = cursor->find('_');
+    const auto since =
+        cut == std::string::npos ? std::nullopt : parse_rfc3339(cursor->substr(0, cut));
+    const auto id = since ? parse_id(IdKind::Order, cursor->substr(cut + 1)) : std::nullopt;
+    if (!id) return invalid_argument("malformed cursor");
+    after = InFlightCursor{format_rfc3339(*since), id->seq};
+  }
   static constexpr OrderStatus kInFlight[] = {OrderStatus::PendingNew, OrderStatus::PendingCancel};
-  return repo_.pending_orders(account, kInFlight, format_rfc3339(clock_.now() - older_than_s),
-                              limit);
+  auto orders = repo_.pending_orders(account, kInFlight,
+                                     format_rfc3339(clock_.now() - older_than_s), limit, after);
+  if (!orders.ok()) return orders.error();
+  OrderPage page{std::move(orders).value(), std::nullopt};
+  if (static_cast<int>(page.orders.size()) == limit) {
+    const OrderRecord& last = page.orders.back();
+    page.next_cursor = last.pending_since.value_or("") + "_" + last.order_id;
+  }
+  return page;
 }
 
 Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view order_id) {
@@ -533,6 +550,10 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
     o.price = price.value_or(old->price);
     if (o.type == OrderType::Limit && !o.price.is_positive()) {
       return invalid_argument(kLimitPriceNotPositive);
+    }
+    if (!client_order_id && Decimal::compare(o.amount, old->amount) == 0 &&
+        Decimal::compare(o.price, old->price) == 0) {
+      return invalid_argument("replace changes nothing");
     }
     const auto vs_filled = Decimal::compare(o.amount, old->filled_amount);
     if (vs_filled < 0) return Error{Errc::Conflict, kAmountBelowFilled};

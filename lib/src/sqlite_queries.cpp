@@ -233,13 +233,17 @@ std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> 
 
 std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
                                         std::span<const OrderStatus> statuses,
-                                        std::string_view cutoff, int limit) {
-  Query q = c.query(kSelectOrder +
+                                        std::string_view cutoff, int limit,
+                                        const std::optional<InFlightCursor>& after) {
+  std::string sql = kSelectOrder +
                     "WHERE account_id = ?1 AND pending_since IS NOT NULL AND pending_since <= ?2 "
                     "AND status" +
-                    in_list(statuses.size(), 4) + " ORDER BY pending_since, seq LIMIT ?3");
+                    in_list(statuses.size(), 6);
+  if (after) sql += " AND (pending_since > ?4 OR (pending_since = ?4 AND seq > ?5))";
+  Query q = c.query(sql + " ORDER BY pending_since, seq LIMIT ?3");
   q.text(1, account).text(2, cutoff).integer(3, limit);
-  bind_statuses(q, statuses, 4);
+  if (after) q.text(4, after->pending_since).integer(5, after->seq);
+  bind_statuses(q, statuses, 6);
   return read_all<OrderRecord>(q, read_order);
 }
 

@@ -363,9 +363,9 @@ Result<std::vector<OrderRecord>> SqliteRepository::list_orders(std::string_view 
 
 Result<std::vector<OrderRecord>> SqliteRepository::pending_orders(
     std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
-    int limit) {
+    int limit, const std::optional<InFlightCursor>& after) {
   return impl_->read([&](Connection& c) -> Result<std::vector<OrderRecord>> {
-    return sqlite::pending_orders(c, account, statuses, cutoff, limit);
+    return sqlite::pending_orders(c, account, statuses, cutoff, limit, after);
   });
 }
 

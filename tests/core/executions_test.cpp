@@ -514,15 +514,28 @@ TEST_CASE("in_flight lists the intents older than asked, oldest first, and moves
   s.clock.advance(30);
   auto old = s.orders.in_flight("acct", 60);
   REQUIRE(old.ok());
-  REQUIRE(old->size() == 1);
-  CHECK((*old)[0].order_id == first.order.order_id);
+  REQUIRE(old->orders.size() == 1);
+  CHECK(old->orders[0].order_id == first.order.order_id);
+  CHECK_FALSE(old->next_cursor);
   auto all = s.orders.in_flight("acct", 30);
   REQUIRE(all.ok());
-  REQUIRE(all->size() == 2);
-  CHECK((*all)[0].order_id == first.order.order_id);
-  CHECK((*all)[1].order_id == second.order.order_id);
-  CHECK(s.orders.in_flight("acct", 31)->size() == 1);
-  CHECK(s.orders.in_flight("other", 0)->empty());
+  REQUIRE(all->orders.size() == 2);
+  CHECK(all->orders[0].order_id == first.order.order_id);
+  CHECK(all->orders[1].order_id == second.order.order_id);
+  CHECK(s.orders.in_flight("acct", 31)->orders.size() == 1);
+  CHECK(s.orders.in_flight("other", 0)->orders.empty());
+  // Pages: a full page gives a cursor; the next page resumes after it.
+  auto page1 = s.orders.in_flight("acct", 30, 1);
+  REQUIRE(page1.ok());
+  REQUIRE(page1->orders.size() == 1);
+  REQUIRE(page1->next_cursor == "2026-03-03T12:00:00Z_" + first.order.order_id);
+  auto page2 = s.orders.in_flight("acct", 30, 1, page1->next_cursor);
+  REQUIRE(page2.ok());
+  REQUIRE(page2->orders.size() == 1);
+  CHECK(page2->orders[0].order_id == second.order.order_id);
+  auto page3 = s.orders.in_flight("acct", 30, 1, page2->next_cursor);
+  CHECK(page3->orders.empty());
+  CHECK(s.orders.in_flight("acct", 30, 1, std::string("garbage")).code() == Errc::InvalidArgument);
   CHECK(s.orders.get_order("acct", first.order.order_id)->status == OrderStatus::PendingNew);
 }
 
@@ -603,6 +616,8 @@ TEST_CASE("replace moves a working order's fills to a new linked order, both hal
   CHECK(s.orders.replace("acct", id, {.new_client_order_id = "old-1"}).error().message ==
         kClientOrderIdReused);
   CHECK(s.orders.replace("acct", id, {.amount = "-1"}).code() == Errc::InvalidArgument);
+  CHECK(s.orders.replace("acct", id, {.amount = "0.020", .price = "50001.0"}).error().message ==
+        "replace changes nothing");
   CHECK(s.orders.replace("other", id, {}).code() == Errc::NotFound);
   CHECK(s.orders.get_order("acct", id).value() == before);
   // Down to exactly the filled amount: the new order is FILLED.

@@ -60,9 +60,9 @@ Result<std::vector<PositionRecord>> FaultyRepository::list_positions(
 
 Result<std::vector<OrderRecord>> FaultyRepository::pending_orders(
     std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
-    int limit) {
+    int limit, const std::optional<InFlightCursor>& after) {
   if (auto e = injected()) return *e;
-  return inner_->pending_orders(account, statuses, cutoff, limit);
+  return inner_->pending_orders(account, statuses, cutoff, limit, after);
 }
 
 Result<std::int64_t> FaultyRepository::count_orders(std::string_view account, OrderStatus status) {

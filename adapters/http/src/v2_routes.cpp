@@ -152,25 +152,31 @@ std::string_view decode_query(const httplib::Request& req, OrderQuery& q) {
 // intent is at least that old, oldest first (Orders::in_flight).
 void list_in_flight(const Call& c, httplib::Response& res, const OrderQuery& query) {
   const auto age = parse_age(c.req.get_param_value("older_than"));
-  if (!age || query.cursor || query.symbol) return send_error(res, 400, "invalid older_than");
+  if (!age) return send_error(res, 400, "invalid older_than");
+  if (query.symbol) return send_error(res, 400, "older_than takes no symbol filter");
   for (OrderStatus s : query.statuses) {
     if (!is_in_flight(s)) {
       return send_error(res, 400, "older_than lists only PENDING_NEW and PENDING_CANCEL orders");
     }
   }
-  auto orders = c.ctx.orders.in_flight(c.account, *age, query.limit);
-  if (!orders.ok()) return fail(c, res, orders.error(), kWords);
+  auto page = c.ctx.orders.in_flight(c.account, *age, query.limit, query.cursor);
+  if (!page.ok()) return fail(c, res, page.error(), kWords);
+  // A status filter narrows the page; the cursor still follows every order.
   if (!query.statuses.empty()) {
-    std::erase_if(*orders, [&](const OrderRecord& o) {
+    std::erase_if(page->orders, [&](const OrderRecord& o) {
       return std::find(query.statuses.begin(), query.statuses.end(), o.status) ==
              query.statuses.end();
     });
   }
   send_json(res, 200, success_body([&](JsonWriter& w) {
               w.StartObject();
-              write_list(w, "orders", *orders, write_order_v2);
+              write_list(w, "orders", page->orders, write_order_v2);
               w.Key("next_cursor");
-              w.Null();
+              if (page->next_cursor) {
+                write_string(w, *page->next_cursor);
+              } else {
+                w.Null();
+              }
               w.EndObject();
             }));
 }

@@ -155,10 +155,12 @@ class Orders {
   Result<std::vector<OrderRecord>> expire_due(std::int64_t now, int limit = 1000);
   // The account's PENDING_NEW and PENDING_CANCEL orders whose intent is at
   // least `older_than_s` seconds old (pending_since), oldest first, at most
-  // `limit` (1..1000): what to ask the venue about. Nothing here moves an
-  // in-flight order: only a report (or a local cancel or expiry) does.
-  Result<std::vector<OrderRecord>> in_flight(std::string_view account, std::int64_t older_than_s,
-                                             int limit = 100);
+  // `limit` (1..1000) a page; next_cursor (set when the page is full) resumes
+  // after its last order. What to ask the venue about: nothing here moves an
+  // in-flight order, only a report (or a local cancel or expiry) does.
+  // InvalidArgument for a malformed cursor.
+  Result<OrderPage> in_flight(std::string_view account, std::int64_t older_than_s, int limit = 100,
+                              const std::optional<std::string>& cursor = std::nullopt);
   // cancel() of the account's order with this client_order_id (surrounding
   // blanks trimmed, as at place).
   Result<OrderRecord> cancel_by_client_id(std::string_view account,

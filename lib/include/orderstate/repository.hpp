@@ -18,6 +18,13 @@
 
 namespace orderstate {
 
+// Where a page of in-flight orders (ordered by pending_since, then seq)
+// resumes: after this pair.
+struct InFlightCursor {
+  std::string pending_since;
+  std::int64_t seq = 0;
+};
+
 struct OrderFilter {
   std::vector<OrderStatus> statuses;       // any of these; empty: every status
   std::optional<std::string> symbol;       // matched case-insensitively
@@ -120,10 +127,11 @@ class Repository {
   virtual Result<std::vector<OrderRecord>> list_orders(std::string_view account,
                                                        const OrderFilter& filter) = 0;
   // The account's orders in any of `statuses` whose pending_since is at or
-  // before `cutoff` (RFC 3339, compared as text), oldest first, at most `limit`.
-  virtual Result<std::vector<OrderRecord>> pending_orders(std::string_view account,
-                                                          std::span<const OrderStatus> statuses,
-                                                          std::string_view cutoff, int limit) = 0;
+  // before `cutoff` (RFC 3339, compared as text), oldest first (pending_since,
+  // then seq), after `after` when given, at most `limit`.
+  virtual Result<std::vector<OrderRecord>> pending_orders(
+      std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
+      int limit, const std::optional<InFlightCursor>& after) = 0;
   // How many of the account's orders are in `status`: counted in the status
   // index, without reading a record (so O(those orders), cheap per entry).
   virtual Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) = 0;

@@ -65,9 +65,9 @@ class SqliteRepository final : public Repository {
   Result<OrderRecord> get_order(std::string_view account, std::string_view order_id) override;
   Result<std::vector<OrderRecord>> list_orders(std::string_view account,
                                                const OrderFilter& filter) override;
-  Result<std::vector<OrderRecord>> pending_orders(std::string_view account,
-                                                  std::span<const OrderStatus> statuses,
-                                                  std::string_view cutoff, int limit) override;
+  Result<std::vector<OrderRecord>> pending_orders(
+      std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
+      int limit, const std::optional<InFlightCursor>& after) override;
   Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) override;
   Result<std::vector<OrderEvent>> order_events(std::string_view account,
                                                std::string_view order_id) override;

@@ -255,12 +255,18 @@ std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> 
 
 std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
                                         std::span<const OrderStatus> statuses,
-                                        std::string_view cutoff, int limit) {
+                                        std::string_view cutoff, int limit,
+                                        const std::optional<InFlightCursor>& after) {
   Params a;
   std::string sql = kSelectOrder + "WHERE account_id = " + a.text_arg(account) +
                     " AND pending_since IS NOT NULL AND pending_since <= " + a.text_arg(cutoff) +
-                    " AND status = ANY(" + a.arg(status_array(statuses), "text[]") +
-                    ") ORDER BY pending_since, seq LIMIT " + a.int_arg(limit);
+                    " AND status = ANY(" + a.arg(status_array(statuses), "text[]") + ")";
+  if (after) {
+    const std::string since = a.text_arg(after->pending_since);
+    sql += " AND (pending_since > " + since + " OR (pending_since = " + since + " AND seq > " +
+           a.int_arg(after->seq) + "))";
+  }
+  sql += " ORDER BY pending_since, seq LIMIT " + a.int_arg(limit);
   return read_all<OrderRecord>(c.run(sql, a), read_order);
 }
 

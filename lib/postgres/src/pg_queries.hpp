@@ -52,7 +52,8 @@ std::vector<OrderRecord> orders_due(Connection& c, std::span<const OrderStatus> 
                                     std::string_view at, int limit, Lock lock);
 std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
                                         std::span<const OrderStatus> statuses,
-                                        std::string_view cutoff, int limit);
+                                        std::string_view cutoff, int limit,
+                                        const std::optional<InFlightCursor>& after);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at);
 bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,

@@ -163,9 +163,9 @@ Result<std::vector<PositionRecord>> PostgresRepository::list_positions(
 
 Result<std::vector<OrderRecord>> PostgresRepository::pending_orders(
     std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
-    int limit) {
+    int limit, const std::optional<InFlightCursor>& after) {
   return impl_->readers.run([&](pg::Connection& c) -> Result<std::vector<OrderRecord>> {
-    return pg::pending_orders(c, account, statuses, cutoff, limit);
+    return pg::pending_orders(c, account, statuses, cutoff, limit, after);
   });
 }
 
