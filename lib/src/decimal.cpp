@@ -114,12 +114,23 @@ int Decimal::scale() const {
   return dot == std::string::npos ? 0 : static_cast<int>(text_.size() - dot - 1);
 }
 
-std::strong_ordering Decimal::compare(const Decimal& a, const Decimal& b) {
-  Scaled x, y;
+namespace {
+
+// a and b as integers of one scale, the larger of theirs: what add,
+// subtract and compare work on.
+void load_aligned(const Decimal& a, const Decimal& b, Scaled& x, Scaled& y) {
   load(a, x);
   load(b, y);
   scale_up(x.unscaled, y.scale - x.scale);
   scale_up(y.unscaled, x.scale - y.scale);
+  x.scale = y.scale = std::max(x.scale, y.scale);
+}
+
+}  // namespace
+
+std::strong_ordering Decimal::compare(const Decimal& a, const Decimal& b) {
+  Scaled x, y;
+  load_aligned(a, b, x, y);
   const int c = mpz_cmp(x.unscaled.get(), y.unscaled.get());
   return c < 0   ? std::strong_ordering::less
          : c > 0 ? std::strong_ordering::greater
@@ -128,22 +139,16 @@ std::strong_ordering Decimal::compare(const Decimal& a, const Decimal& b) {
 
 Decimal Decimal::add(const Decimal& a, const Decimal& b) {
   Scaled x, y;
-  load(a, x);
-  load(b, y);
-  scale_up(x.unscaled, y.scale - x.scale);
-  scale_up(y.unscaled, x.scale - y.scale);
+  load_aligned(a, b, x, y);
   mpz_add(x.unscaled.get(), x.unscaled.get(), y.unscaled.get());
-  return Decimal(to_text(x.unscaled, std::max(x.scale, y.scale)));
+  return Decimal(to_text(x.unscaled, x.scale));
 }
 
 Decimal Decimal::subtract(const Decimal& a, const Decimal& b) {
   Scaled x, y;
-  load(a, x);
-  load(b, y);
-  scale_up(x.unscaled, y.scale - x.scale);
-  scale_up(y.unscaled, x.scale - y.scale);
+  load_aligned(a, b, x, y);
   mpz_sub(x.unscaled.get(), x.unscaled.get(), y.unscaled.get());
-  return Decimal(to_text(x.unscaled, std::max(x.scale, y.scale)));
+  return Decimal(to_text(x.unscaled, x.scale));
 }
 
 Decimal Decimal::multiply(const Decimal& a, const Decimal& b) {

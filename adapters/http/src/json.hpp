@@ -61,6 +61,20 @@ void write_list(JsonWriter& w, const char* name, const std::vector<Record>& reco
   w.EndArray();
 }
 
+// {"count":N,"orders":[...],"next_cursor":"..."|null}: one page of a list.
+template <typename Page, typename WriteOne>
+void write_page(JsonWriter& w, const Page& page, WriteOne write_one) {
+  w.StartObject();
+  write_list(w, "orders", page.orders, write_one);
+  w.Key("next_cursor");
+  if (page.next_cursor) {
+    write_string(w, *page.next_cursor);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+
 enum class JsonKind { Null, Bool, Number, String, Object, Array };
 
 // The top-level members of a JSON object body. String and number members keep

@@ -124,17 +124,7 @@ void list_orders(const Call& c, httplib::Response& res) {
   }
   const auto page = c.ctx.orders.list_orders(c.account, query);
   if (!page.ok()) return fail(c, res, page.error(), kListWords);
-  send_json(res, 200, success_body([&](JsonWriter& w) {
-              w.StartObject();
-              write_list(w, "orders", page->orders, write_order);
-              w.Key("next_cursor");
-              if (page->next_cursor) {
-                write_string(w, *page->next_cursor);
-              } else {
-                w.Null();
-              }
-              w.EndObject();
-            }));
+  send_json(res, 200, success_body([&](JsonWriter& w) { write_page(w, *page, write_order); }));
 }
 
 void get_order(const Call& c, httplib::Response& res) {

@@ -168,17 +168,7 @@ void list_in_flight(const Call& c, httplib::Response& res, const OrderQuery& que
              query.statuses.end();
     });
   }
-  send_json(res, 200, success_body([&](JsonWriter& w) {
-              w.StartObject();
-              write_list(w, "orders", page->orders, write_order_v2);
-              w.Key("next_cursor");
-              if (page->next_cursor) {
-                write_string(w, *page->next_cursor);
-              } else {
-                w.Null();
-              }
-              w.EndObject();
-            }));
+  send_json(res, 200, success_body([&](JsonWriter& w) { write_page(w, *page, write_order_v2); }));
 }
 
 void list(const Call& c, httplib::Response& res) {
@@ -189,17 +179,7 @@ void list(const Call& c, httplib::Response& res) {
   if (c.req.has_param("older_than")) return list_in_flight(c, res, query);
   const auto page = c.ctx.orders.list_orders(c.account, query);
   if (!page.ok()) return fail(c, res, page.error(), kWords);
-  send_json(res, 200, success_body([&](JsonWriter& w) {
-              w.StartObject();
-              write_list(w, "orders", page->orders, write_order_v2);
-              w.Key("next_cursor");
-              if (page->next_cursor) {
-                write_string(w, *page->next_cursor);
-              } else {
-                w.Null();
-              }
-              w.EndObject();
-            }));
+  send_json(res, 200, success_body([&](JsonWriter& w) { write_page(w, *page, write_order_v2); }));
 }
 
 void get(const Call& c, httplib::Response& res) {
