@@ -12,7 +12,7 @@ using Names = std::array<std::pair<E, const char*>, N>;
 
 constexpr Names<Side, 2> kSides{{{Side::Buy, "BUY"}, {Side::Sell, "SELL"}}};
 constexpr Names<OrderType, 2> kTypes{{{OrderType::Market, "MARKET"}, {OrderType::Limit, "LIMIT"}}};
-constexpr Names<OrderStatus, 10> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
+constexpr Names<OrderStatus, 11> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
                                                  {OrderStatus::PartiallyFilled, "PARTIALLY_FILLED"},
                                                  {OrderStatus::Filled, "FILLED"},
                                                  {OrderStatus::Canceled, "CANCELED"},
@@ -21,7 +21,8 @@ constexpr Names<OrderStatus, 10> kOrderStatuses{{{OrderStatus::Open, "OPEN"},
                                                  {OrderStatus::Closed, "CLOSED"},
                                                  {OrderStatus::PendingNew, "PENDING_NEW"},
                                                  {OrderStatus::PendingCancel, "PENDING_CANCEL"},
-                                                 {OrderStatus::Replaced, "REPLACED"}}};
+                                                 {OrderStatus::Replaced, "REPLACED"},
+                                                 {OrderStatus::PendingReplace, "PENDING_REPLACE"}}};
 constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
                                                {TimeInForce::Ioc, "IOC"},
                                                {TimeInForce::Fok, "FOK"},
@@ -30,12 +31,13 @@ constexpr Names<TimeInForce, 5> kTimesInForce{{{TimeInForce::Gtc, "GTC"},
 constexpr Names<PositionStatus, 3> kPositionStatuses{{{PositionStatus::Open, "OPEN"},
                                                       {PositionStatus::Closed, "CLOSED"},
                                                       {PositionStatus::Liquidated, "LIQUIDATED"}}};
-constexpr Names<ExecKind, 6> kExecKinds{{{ExecKind::Trade, "TRADE"},
+constexpr Names<ExecKind, 7> kExecKinds{{{ExecKind::Trade, "TRADE"},
                                          {ExecKind::Canceled, "CANCELED"},
                                          {ExecKind::Expired, "EXPIRED"},
                                          {ExecKind::Rejected, "REJECTED"},
                                          {ExecKind::New, "NEW"},
-                                         {ExecKind::CancelRejected, "CANCEL_REJECTED"}}};
+                                         {ExecKind::CancelRejected, "CANCEL_REJECTED"},
+                                         {ExecKind::Replaced, "REPLACED"}}};
 
 template <typename E, std::size_t N>
 const char* name_of(const Names<E, N>& names, E e) {

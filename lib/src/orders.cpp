@@ -50,6 +50,9 @@ struct Step {
   const char* reason;
 };
 
+Result<void> settle_replace(WriteTx& tx, OrderStatus from, const OrderRecord& old,
+                            const std::string& at);
+
 // Moves the order along `t` if it is in `from`: a compare-and-set on the
 // order (one round trip), then its position, then the journal. On success
 // `out` holds the order as it now is. False: the order was not in `from`.
@@ -73,7 +76,78 @@ Result<bool> move(WriteTx& tx, std::string_view account, std::string_view order_
   }
   auto logged = tx.append_event({out.order_id, from, t.order_to, step.at, step.reason});
   if (!logged.ok()) return logged.error();
+  if (auto ok = settle_replace(tx, from, out, step.at); !ok) return ok.error();
   return true;
+}
+
+// The order a PENDING_NEW order that replaces another stands for: while a
+// replace waits for the venue (the old order PENDING_REPLACE), the venue
+// still works the old order, so everything addressed to the new one acts on
+// the old one; the outcome reaches the new one through settle_replace.
+Result<OrderRecord> working_half(WriteTx& tx, OrderRecord order) {
+  if (order.status != OrderStatus::PendingNew || !order.replaces) return order;
+  return tx.find_order(order.account_id, *order.replaces);
+}
+
+// After `old` left PENDING_REPLACE (from `from`): the venue's answer reaches
+// the order that was to replace it. A confirmed replace makes the new order
+// work, with every fill of the old one (those during the wait included)
+// carried over and its position open; any other end of the old order (the
+// replace refused, a cancel, a fill of the rest, an expiry) rejects the new
+// one. Its position was never opened, so it stays CLOSED.
+Result<void> settle_replace(WriteTx& tx, OrderStatus from, const OrderRecord& old,
+                            const std::string& at) {
+  if (from != OrderStatus::PendingReplace || old.status == from || !old.replaced_by) return Ok{};
+  auto found = tx.find_order(old.account_id, *old.replaced_by);
+  if (!found.ok()) return found.error();
+  const OrderRecord& replacement = *found;
+  if (replacement.status != OrderStatus::PendingNew) return Ok{};
+  if (old.status != OrderStatus::Replaced) {
+    auto t = next(replacement, Action::Reject);
+    if (!t) return storage_error("pending replacement cannot be rejected: " + replacement.order_id);
+    t->position_to.reset();
+    OrderRecord rejected;
+    auto moved = move(tx, replacement.account_id, replacement.order_id, replacement.status, *t,
+                      {Action::Reject, at, "replace_rejected"}, rejected);
+    if (!moved.ok()) return moved.error();
+    return *moved ? Result<void>(Ok{}) : storage_error("order changed under the write lock");
+  }
+  const auto vs_amount = Decimal::compare(old.filled_amount, replacement.amount);
+  if (vs_amount > 0) return Error{Errc::Conflict, kAmountBelowFilled};
+  const bool filled = old.filled_amount.is_positive();
+  const Action action = !filled          ? Action::Accept
+                        : vs_amount == 0 ? Action::Fill
+                                         : Action::PartialFill;
+  const auto t = next(replacement, action);
+  if (!t) return storage_error("pending replacement cannot start: " + replacement.order_id);
+  OrderRecord after = replacement;
+  after.status = t->order_to;
+  after.updated_at = at;
+  after.pending_since.reset();
+  after.filled_amount = old.filled_amount;
+  after.filled_notional = old.filled_notional;
+  after.average_fill_price = old.average_fill_price;
+  if (filled) {
+    auto moved = tx.set_order_fill(replacement.status, replacement.filled_amount, after);
+    if (!moved.ok()) return moved.error();
+    if (!*moved)
+      return storage_error("order changed under the write lock: " + replacement.order_id);
+    auto pos = tx.set_position_fill(after.position_id, after.filled_amount,
+                                    *after.average_fill_price, at, true);
+    if (!pos.ok()) return pos.error();
+    if (!*pos) return storage_error("position missing: " + after.position_id);
+  } else {
+    auto moved = tx.set_order_status(replacement.account_id, replacement.order_id,
+                                     replacement.status, after.status, at, std::nullopt);
+    if (!moved.ok()) return moved.error();
+    if (!*moved)
+      return storage_error("order changed under the write lock: " + replacement.order_id);
+    auto pos =
+        tx.set_position_status(after.position_id, PositionStatus::Closed, PositionStatus::Open, at);
+    if (!pos.ok()) return pos.error();
+    if (!*pos) return storage_error("position not in expected state: " + after.position_id);
+  }
+  return tx.append_event({after.order_id, replacement.status, after.status, at, "venue_replaced"});
 }
 
 // move() by the table's row for `from`; nullopt: no row, or not in `from`.
@@ -90,16 +164,24 @@ Result<std::optional<Transition>> try_apply(WriteTx& tx, std::string_view accoun
 // Applies `step` to the account's order whatever its status: tries each
 // status the state machine allows it from, so the common case is one round
 // trip; only when none matched does it read the order to tell NotFound from
-// NotOpen.
+// NotOpen. PENDING_NEW is read first: it may stand for a replaced order
+// (working_half).
 Result<Transition> apply(WriteTx& tx, std::string_view account, std::string_view order_id,
                          const Step& step, OrderRecord& out) {
   for (OrderStatus from : allowed_from(step.action)) {
+    if (from == OrderStatus::PendingNew) continue;
     auto t = try_apply(tx, account, order_id, from, step, out);
     if (!t.ok()) return t.error();
     if (*t) return **t;
   }
   auto order = tx.find_order(account, order_id);
   if (!order.ok()) return order.error();
+  if (order->status == OrderStatus::PendingNew && next(order->status, step.action)) {
+    if (order->replaces) return apply(tx, account, *order->replaces, step, out);
+    auto t = try_apply(tx, account, order_id, order->status, step, out);
+    if (!t.ok()) return t.error();
+    if (*t) return **t;
+  }
   return not_open("order is not open");
 }
 
@@ -168,8 +250,10 @@ Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecor
   auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at, reopen);
   if (!pos.ok()) return pos.error();
   if (!*pos) return storage_error("position missing: " + out.position_id);
-  return tx.append_event({out.order_id, order.status, t->order_to, at,
-                          action == Action::LateFill ? "late_fill" : "trade"});
+  auto logged = tx.append_event({out.order_id, order.status, t->order_to, at,
+                                 action == Action::LateFill ? "late_fill" : "trade"});
+  if (!logged.ok()) return logged.error();
+  return settle_replace(tx, order.status, out, at);
 }
 
 // Records `e` once, then applies it to `order` (locked by the unit).
@@ -198,7 +282,8 @@ Result<void> apply_report(WriteTx& tx, const ExecutionRecord& e, const OrderReco
                 {ExecKind::Expired, Action::Expire, "expire"},
                 {ExecKind::Rejected, Action::Reject, "reject"},
                 {ExecKind::New, Action::Accept, "venue_accepted"},
-                {ExecKind::CancelRejected, Action::CancelReject, "cancel_rejected"}};
+                {ExecKind::CancelRejected, Action::CancelReject, "cancel_rejected"},
+                {ExecKind::Replaced, Action::ConfirmReplace, "venue_replaced"}};
   for (const auto& kind : kKinds) {
     if (kind.kind != e.kind) continue;
     const auto t = next(order, kind.action);
@@ -207,7 +292,8 @@ Result<void> apply_report(WriteTx& tx, const ExecutionRecord& e, const OrderReco
         (e.kind == ExecKind::Expired && order.status == OrderStatus::Expired) ||
         (e.kind == ExecKind::Rejected && order.status == OrderStatus::Rejected) ||
         (e.kind == ExecKind::New && order.status != OrderStatus::PendingNew) ||
-        (e.kind == ExecKind::CancelRejected && order.status != OrderStatus::PendingCancel);
+        (e.kind == ExecKind::CancelRejected && order.status != OrderStatus::PendingCancel) ||
+        (e.kind == ExecKind::Replaced && order.replaces && order.status != OrderStatus::PendingNew);
     if (!t && confirms) {
       out.order = order;
       return Ok{};
@@ -326,7 +412,9 @@ Result<OrderRecord> Orders::request_cancel(std::string_view account, std::string
   const Step step{Action::RequestCancel, at, "cancel_request"};
   OrderRecord out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto order = tx.find_order(account, order_id);
+    auto found = tx.find_order(account, order_id);
+    if (!found.ok()) return found.error();
+    auto order = working_half(tx, std::move(found).value());
     if (!order.ok()) return order.error();
     // Asked again while the first request is out: the state as it is.
     if (order->status == OrderStatus::PendingCancel) {
@@ -335,7 +423,7 @@ Result<OrderRecord> Orders::request_cancel(std::string_view account, std::string
     }
     const auto t = next(*order, Action::RequestCancel);
     if (!t) return not_open("order is not open");
-    auto moved = move(tx, account, order_id, order->status, *t, step, out);
+    auto moved = move(tx, account, order->order_id, order->status, *t, step, out);
     if (!moved.ok()) return moved.error();
     return *moved ? Result<void>(Ok{}) : storage_error("order changed under the write lock");
   });
@@ -355,6 +443,8 @@ Result<std::vector<OrderRecord>> Orders::expire_due(std::int64_t now, int limit)
     for (OrderRecord& order : *due) {
       const auto t = next(order.status, Action::Expire);
       if (!t) continue;  // (the query asked for these statuses only)
+      // A pending replacement ends with the order it replaces (same expiry).
+      if (order.status == OrderStatus::PendingNew && order.replaces) continue;
       OrderRecord moved_to;
       auto moved = move(tx, order.account_id, order.order_id, order.status, *t, step, moved_to);
       if (!moved.ok()) return moved.error();
@@ -383,7 +473,8 @@ Result<OrderPage> Orders::in_flight(std::string_view account, std::int64_t older
     if (!id) return invalid_argument("malformed cursor");
     after = InFlightCursor{format_rfc3339(*since), id->seq};
   }
-  static constexpr OrderStatus kInFlight[] = {OrderStatus::PendingNew, OrderStatus::PendingCancel};
+  static constexpr OrderStatus kInFlight[] = {OrderStatus::PendingNew, OrderStatus::PendingCancel,
+                                              OrderStatus::PendingReplace};
   auto orders = repo_.pending_orders(account, kInFlight,
                                      format_rfc3339(clock_.now() - older_than_s), limit, after);
   if (!orders.ok()) return orders.error();
@@ -437,6 +528,10 @@ Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
     auto orders = tx.orders_in(account, allowed_from(Action::Cancel), symbol);
     if (!orders.ok()) return orders.error();
     const Step step{Action::Cancel, at, "cancel_all"};
+    // A pending replacement ends with the order it replaces.
+    std::erase_if(*orders, [](const OrderRecord& o) {
+      return o.status == OrderStatus::PendingNew && o.replaces;
+    });
     for (OrderRecord& order : *orders) {
       const std::string id = order.order_id;
       auto t = try_apply(tx, account, id, order.status, step, order);
@@ -496,13 +591,15 @@ Result<Applied> Orders::apply_execution(std::string_view account, const Executio
     // the chain to its end (bounded: a chain is never longer than the orders
     // in it, and a corrupt loop must not hang the writer).
     OrderRecord live = std::move(order).value();
-    for (int hops = 0; live.replaced_by; ++hops) {
+    for (int hops = 0; live.status == OrderStatus::Replaced && live.replaced_by; ++hops) {
       if (hops > 10000) return storage_error("replace chain too long: " + e.order_id);
       auto next_order = tx.find_order(account, *live.replaced_by);
       if (!next_order.ok()) return next_order.error();
       live = std::move(next_order).value();
     }
-    return apply_report(tx, e, live, at, out);
+    auto working = working_half(tx, std::move(live));
+    if (!working.ok()) return working.error();
+    return apply_report(tx, e, *working, at, out);
   });
   if (!written.ok()) return written.error();
   return out;
@@ -537,9 +634,11 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
   const std::string at = format_rfc3339(now);
   Replaced out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto old = tx.find_order(account, order_id);
+    auto found = tx.find_order(account, order_id);
+    if (!found.ok()) return found.error();
+    auto old = working_half(tx, std::move(found).value());
     if (!old.ok()) return old.error();
-    const auto t = next(*old, Action::Replace);
+    const auto t = next(*old, r.pending ? Action::RequestReplace : Action::Replace);
     if (!t) return not_open("order is not open");
     if (expect && Decimal::compare(*expect, old->filled_amount) != 0) {
       return Error{Errc::Conflict, kFilledAmountChanged};
@@ -562,9 +661,11 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
       if (taken.ok()) return Error{Errc::Conflict, kClientOrderIdReused};
       if (taken.code() != Errc::NotFound) return taken.error();
     }
-    // The old half: REPLACED, its position closed, its journal.
-    const Step step{Action::Replace, at, "replace"};
-    auto moved = move(tx, account, order_id, old->status, *t, step, out.replaced);
+    // The old half: REPLACED, its position closed, its journal (or
+    // PENDING_REPLACE, as it is).
+    const Step step{r.pending ? Action::RequestReplace : Action::Replace, at,
+                    r.pending ? "replace_request" : "replace"};
+    auto moved = move(tx, account, old->order_id, old->status, *t, step, out.replaced);
     if (!moved.ok()) return moved.error();
     if (!*moved) return storage_error("order changed under the write lock: " + old->order_id);
     // The new half: the fills carried over, on a position of its own.
@@ -574,26 +675,20 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
     o.position_id = format_id(IdKind::Position, now, *seq);
     o.client_order_id = client_order_id;
     const bool filled = old->filled_amount.is_positive();
-    o.status = vs_filled == 0 ? OrderStatus::Filled
-               : filled       ? OrderStatus::PartiallyFilled
-                              : OrderStatus::Open;
+    o.status = r.pending        ? OrderStatus::PendingNew
+               : vs_filled == 0 ? OrderStatus::Filled
+               : filled         ? OrderStatus::PartiallyFilled
+                                : OrderStatus::Open;
     o.created_at = o.updated_at = at;
-    o.pending_since.reset();
+    o.pending_since = r.pending ? std::optional<std::string>(at) : std::nullopt;
     o.replaces = old->order_id;
     o.replaced_by.reset();
-    out.position = {o.position_id,
-                    o.order_id,
-                    o.account_id,
-                    o.exchange,
-                    o.symbol,
-                    o.side,
-                    filled ? o.filled_amount : o.amount,
-                    filled ? *o.average_fill_price : o.price,
-                    PositionStatus::Open,
-                    at,
-                    at};
+    out.position = {o.position_id, o.order_id, o.account_id, o.exchange, o.symbol, o.side,
+                    filled ? o.filled_amount : o.amount, filled ? *o.average_fill_price : o.price,
+                    // Pending: no exposure of its own until the venue confirms.
+                    r.pending ? PositionStatus::Closed : PositionStatus::Open, at, at};
     if (auto ok = tx.insert(o, out.position); !ok) return ok;
-    if (auto ok = tx.append_event({o.order_id, std::nullopt, o.status, at, "replace"}); !ok) {
+    if (auto ok = tx.append_event({o.order_id, std::nullopt, o.status, at, step.reason}); !ok) {
       return ok;
     }
     auto linked = tx.set_replaced_by(account, old->order_id, o.order_id);
@@ -619,7 +714,9 @@ Result<OrderRecord> Orders::fill(std::string_view account, std::string_view orde
   const std::string at = format_rfc3339(clock_.now());
   Applied out;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
-    auto order = tx.find_order(account, order_id);
+    auto found = tx.find_order(account, order_id);
+    if (!found.ok()) return found.error();
+    auto order = working_half(tx, std::move(found).value());
     if (!order.ok()) return order.error();
     if (!next(order->status, Action::Fill)) return not_open("order is not open");
     ExecutionRecord e{std::string(account),

@@ -9,7 +9,7 @@
 namespace orderstate::sqlite {
 namespace {
 
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: orders, positions, the event journal and the ID counter. Every lookup
     // a request makes has an index; symbols compare case-insensitively.
     R"sql(
@@ -167,6 +167,63 @@ CREATE TABLE executions (
   at          TEXT NOT NULL,
   PRIMARY KEY (account_id, exec_id)
 ) WITHOUT ROWID;
+)sql",
+    // 4: a replace asked of the venue (issue 15): orders may be
+    // PENDING_REPLACE and a REPLACED report is recorded. Both CHECKs change,
+    // so both tables are rebuilt as in 2 and 3, columns and rows as they are.
+    R"sql(
+CREATE TABLE orders_v4 (
+  seq             INTEGER PRIMARY KEY,
+  order_id        TEXT NOT NULL,
+  position_id     TEXT NOT NULL,
+  account_id      TEXT NOT NULL,
+  client_order_id TEXT,
+  exchange        TEXT NOT NULL,
+  symbol          TEXT NOT NULL COLLATE NOCASE,
+  side            TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  type            TEXT NOT NULL CHECK (type IN ('MARKET', 'LIMIT')),
+  amount          TEXT NOT NULL,
+  price           TEXT NOT NULL,
+  status          TEXT NOT NULL CHECK (status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED',
+                                                  'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW',
+                                                  'PENDING_CANCEL', 'REPLACED',
+                                                  'PENDING_REPLACE')),
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL,
+  time_in_force   TEXT NOT NULL CHECK (time_in_force IN ('GTC', 'IOC', 'FOK', 'DAY', 'GTD')),
+  expire_at       TEXT,
+  filled_amount   TEXT NOT NULL,
+  filled_notional TEXT NOT NULL,
+  average_fill_price TEXT,
+  pending_since   TEXT,
+  replaces        TEXT,
+  replaced_by     TEXT
+);
+INSERT INTO orders_v4 SELECT * FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v4 RENAME TO orders;
+CREATE UNIQUE INDEX orders_by_client_id ON orders (account_id, client_order_id)
+  WHERE client_order_id IS NOT NULL;
+CREATE INDEX orders_by_account ON orders (account_id, seq);
+CREATE INDEX orders_by_status ON orders (account_id, status, seq);
+CREATE INDEX orders_by_symbol ON orders (account_id, symbol, seq);
+CREATE INDEX orders_by_status_symbol ON orders (account_id, status, symbol, seq);
+CREATE INDEX orders_by_expiry ON orders (expire_at) WHERE expire_at IS NOT NULL;
+
+CREATE TABLE executions_v4 (
+  account_id  TEXT NOT NULL,
+  exec_id     TEXT NOT NULL,
+  order_id    TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('TRADE', 'CANCELED', 'EXPIRED', 'REJECTED', 'NEW',
+                                            'CANCEL_REJECTED', 'REPLACED')),
+  last_amount TEXT NOT NULL,
+  last_price  TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  PRIMARY KEY (account_id, exec_id)
+) WITHOUT ROWID;
+INSERT INTO executions_v4 SELECT * FROM executions;
+DROP TABLE executions;
+ALTER TABLE executions_v4 RENAME TO executions;
 )sql",
 };
 

@@ -16,7 +16,7 @@ using P = PositionStatus;
 constexpr std::optional<P> kSame;
 
 // The whole machine (the table in the header). Anything not listed is forbidden.
-constexpr std::array<Row, 33> kTable{{
+constexpr std::array<Row, 42> kTable{{
     {S::Open, Action::Cancel, {S::Canceled, P::Open, P::Closed}},
     {S::PartiallyFilled, Action::Cancel, {S::Canceled, kSame, kSame}},
     {S::Open, Action::PartialFill, {S::PartiallyFilled, kSame, kSame, true}},
@@ -51,6 +51,15 @@ constexpr std::array<Row, 33> kTable{{
     {S::PendingCancel, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
     {S::Open, Action::Replace, {S::Replaced, P::Open, P::Closed}},
     {S::PartiallyFilled, Action::Replace, {S::Replaced, P::Open, P::Closed}},
+    {S::Open, Action::RequestReplace, {S::PendingReplace, kSame, kSame}},
+    {S::PartiallyFilled, Action::RequestReplace, {S::PendingReplace, kSame, kSame}},
+    {S::PendingReplace, Action::ConfirmReplace, {S::Replaced, P::Open, P::Closed}},
+    {S::PendingReplace, Action::CancelReject, {S::Open, kSame, kSame, false, false, true}},
+    {S::PendingReplace, Action::Cancel, {S::Canceled, P::Open, P::Closed, false, true}},
+    {S::PendingReplace, Action::PartialFill, {S::PendingReplace, kSame, kSame, true}},
+    {S::PendingReplace, Action::Fill, {S::Filled, kSame, kSame, true}},
+    {S::PendingReplace, Action::Expire, {S::Expired, P::Open, P::Closed, false, true}},
+    {S::PendingReplace, Action::Liquidate, {S::Closed, P::Open, P::Liquidated}},
 }};
 
 constexpr std::size_t kActions = std::size(kAllActions);
@@ -71,7 +80,8 @@ constexpr std::array<Sources, kActions> sources() {
 
 constexpr std::array<Sources, kActions> kSources = sources();
 
-constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled, S::PendingNew, S::PendingCancel};
+constexpr OrderStatus kShownOpen[] = {S::Open, S::PartiallyFilled, S::PendingNew, S::PendingCancel,
+                                      S::PendingReplace};
 constexpr OrderStatus kShownFilled[] = {S::Filled};
 constexpr OrderStatus kShownCanceled[] = {S::Canceled};
 constexpr OrderStatus kShownClosed[] = {S::Closed, S::Expired, S::Rejected, S::Replaced};
@@ -102,6 +112,10 @@ const char* to_string(Action a) {
       return "cancel_reject";
     case Action::Replace:
       return "replace";
+    case Action::RequestReplace:
+      return "request_replace";
+    case Action::ConfirmReplace:
+      return "confirm_replace";
   }
   return "?";
 }
@@ -124,7 +138,7 @@ std::optional<Transition> next(const OrderRecord& order, Action action) {
 }
 
 bool is_in_flight(OrderStatus status) {
-  return status == S::PendingNew || status == S::PendingCancel;
+  return status == S::PendingNew || status == S::PendingCancel || status == S::PendingReplace;
 }
 
 std::span<const OrderStatus> allowed_from(Action action) {
@@ -150,6 +164,7 @@ OrderStatus v1_status(OrderStatus status) {
     case S::PartiallyFilled:
     case S::PendingNew:
     case S::PendingCancel:
+    case S::PendingReplace:
       return S::Open;
     case S::Expired:
     case S::Rejected:

@@ -700,3 +700,277 @@ TEST_CASE("racing replaces, trade reports and a cancel keep the chain whole and 
   CHECK(filled == "0.60");
   CHECK(trade_events == kTrades);
 }
+
+namespace {
+
+// A pending replace of a 0.01 order that filled 0.004: the old order
+// PENDING_REPLACE, the new one PENDING_NEW for `amount`.
+Replaced pending_replace(Service& s, const Placed& p, const std::string& amount = "0.02") {
+  REQUIRE(
+      s.orders.apply_execution("acct", trade(p.order.order_id, "T1", "0.004", "50010.00")).ok());
+  auto asked =
+      s.orders.replace("acct", p.order.order_id,
+                       {.amount = amount, .new_client_order_id = "new-1", .pending = true});
+  REQUIRE(asked.ok());
+  return std::move(asked).value();
+}
+
+}  // namespace
+
+TEST_CASE("a pending replace waits for the venue; REPLACED carries every fill to the new order",
+          "[orders][replace][in_flight]") {
+  Service s;
+  const Placed p = place(s);
+  const Replaced asked = pending_replace(s, p);
+  const std::string old_id = p.order.order_id, new_id = asked.order.order_id;
+  CHECK(asked.replaced.status == OrderStatus::PendingReplace);
+  CHECK(asked.replaced.replaced_by == new_id);
+  CHECK(asked.replaced.pending_since == "2026-03-03T12:00:00Z");
+  CHECK(asked.order.status == OrderStatus::PendingNew);
+  CHECK(asked.order.replaces == old_id);
+  CHECK(asked.order.filled_amount == "0.004");
+  CHECK(asked.position.status == PositionStatus::Closed);
+  CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Open);
+  const auto flying = s.orders.in_flight("acct", 0).value().orders;
+  REQUIRE(flying.size() == 2);
+  CHECK(flying[0].order_id == old_id);
+  // While it waits, the venue still works the old order: a trade named by
+  // the new order's client id counts there; the new order's calls act there.
+  s.clock.advance(1);
+  auto during = s.orders.apply_execution("acct", {.exec_id = "T2",
+                                                  .client_order_id = "new-1",
+                                                  .kind = ExecKind::Trade,
+                                                  .last_amount = "0.002",
+                                                  .last_price = "50000"});
+  REQUIRE(during.ok());
+  CHECK(during->order.order_id == old_id);
+  CHECK(during->order.status == OrderStatus::PendingReplace);
+  CHECK(during->order.filled_amount == "0.006");
+  CHECK(s.orders.request_cancel("acct", new_id).code() == Errc::NotOpen);
+  CHECK(s.orders.replace("acct", new_id, {.amount = "0.03"}).code() == Errc::NotOpen);
+  CHECK(s.orders.replace("acct", old_id, {.amount = "0.03"}).code() == Errc::NotOpen);
+  CHECK(s.orders.get_order("acct", new_id)->status == OrderStatus::PendingNew);
+  // The venue confirms (addressed to the new order, as FIX venues do).
+  s.clock.advance(1);
+  auto done = s.orders.apply_execution("acct", report(new_id, "R1", ExecKind::Replaced));
+  REQUIRE(done.ok());
+  CHECK(done->order.order_id == old_id);
+  CHECK(done->order.status == OrderStatus::Replaced);
+  const auto now_new = s.orders.get_order("acct", new_id).value();
+  CHECK(now_new.status == OrderStatus::PartiallyFilled);
+  CHECK(now_new.filled_amount == "0.006");
+  CHECK(now_new.filled_notional == done->order.filled_notional);
+  CHECK(now_new.average_fill_price == done->order.average_fill_price);
+  CHECK_FALSE(now_new.pending_since);
+  check_invariants(now_new);
+  const auto position = s.orders.get_position("acct", asked.position.position_id).value();
+  CHECK(position.status == PositionStatus::Open);
+  CHECK(position.size == "0.006");
+  CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Closed);
+  CHECK(s.orders.in_flight("acct", 0)->orders.empty());
+  CHECK(journal(s, old_id) ==
+        "-"
+        ">OPEN:place;OPEN>PARTIALLY_FILLED:trade;PARTIALLY_FILLED>PENDING_REPLACE:replace_request;"
+        "PENDING_REPLACE>PENDING_REPLACE:trade;PENDING_REPLACE>REPLACED:venue_replaced;");
+  CHECK(journal(s, new_id) ==
+        "-"
+        ">PENDING_NEW:replace_request;PENDING_NEW>PARTIALLY_FILLED:venue_replaced;");
+  // The same report again, or another confirming one: recorded, nothing moves.
+  CHECK(s.orders.apply_execution("acct", report(new_id, "R1", ExecKind::Replaced))->replayed);
+  auto again = s.orders.apply_execution("acct", report(old_id, "R2", ExecKind::Replaced));
+  REQUIRE(again.ok());
+  CHECK(again->order == now_new);
+  // Trades for either now land on the new order.
+  auto after = s.orders.apply_execution("acct", trade(old_id, "T3", "0.014", "50000"));
+  REQUIRE(after.ok());
+  CHECK(after->order.order_id == new_id);
+  CHECK(after->order.status == OrderStatus::Filled);
+  // A REPLACED report for an order never replaced does not apply.
+  const Placed plain = place(s);
+  CHECK(s.orders.apply_execution("acct", report(plain.order.order_id, "R3", ExecKind::Replaced))
+            .code() == Errc::NotOpen);
+}
+
+TEST_CASE("a refused pending replace resumes the old order and rejects the new one",
+          "[orders][replace][in_flight]") {
+  Service s;
+  const Placed p = place(s);
+  const Replaced asked = pending_replace(s, p);
+  auto refused =
+      s.orders.apply_execution("acct", report(p.order.order_id, "X1", ExecKind::CancelRejected));
+  REQUIRE(refused.ok());
+  CHECK(refused->order.status == OrderStatus::PartiallyFilled);
+  CHECK_FALSE(refused->order.pending_since);
+  const auto rejected = s.orders.get_order("acct", asked.order.order_id).value();
+  CHECK(rejected.status == OrderStatus::Rejected);
+  CHECK(s.orders.get_position("acct", asked.position.position_id)->status ==
+        PositionStatus::Closed);
+  CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Open);
+  CHECK(journal(s, asked.order.order_id) ==
+        "-"
+        ">PENDING_NEW:replace_request;PENDING_NEW>REJECTED:replace_rejected;");
+  // The old order works on; a replace may be asked again.
+  CHECK(s.orders.replace("acct", p.order.order_id, {.amount = "0.03", .pending = true}).ok());
+}
+
+TEST_CASE("whatever ends the old order during a pending replace rejects the new one",
+          "[orders][replace][in_flight]") {
+  auto rejected_after = [](auto&& end, OrderStatus old_status) {
+    Service s;
+    PlaceRequest r = limit_buy();
+    r.time_in_force = "GTD";
+    r.expire_at = "2026-03-03T13:00:00Z";
+    const Placed p = place(s, r);
+    const Replaced asked = pending_replace(s, p);
+    end(s, p.order.order_id, asked.order.order_id);
+    CHECK(s.orders.get_order("acct", p.order.order_id)->status == old_status);
+    CHECK(s.orders.get_order("acct", asked.order.order_id)->status == OrderStatus::Rejected);
+    CHECK(s.orders.get_position("acct", asked.position.position_id)->status ==
+          PositionStatus::Closed);
+  };
+  SECTION("a local cancel addressed to the new order") {
+    rejected_after(
+        [](Service& s, const std::string&, const std::string& new_id) {
+          auto canceled = s.orders.cancel("acct", new_id);
+          REQUIRE(canceled.ok());
+          CHECK(canceled->status == OrderStatus::Canceled);
+        },
+        OrderStatus::Canceled);
+  }
+  SECTION("a trade that fills the rest") {
+    rejected_after(
+        [](Service& s, const std::string& old_id, const std::string&) {
+          REQUIRE(s.orders.apply_execution("acct", trade(old_id, "T9", "0.006", "1")).ok());
+        },
+        OrderStatus::Filled);
+  }
+  SECTION("expiry (the new order is not expired on its own)") {
+    rejected_after(
+        [](Service& s, const std::string& old_id, const std::string&) {
+          auto expired = s.orders.expire_due(s.clock.now() + 3600);
+          REQUIRE(expired.ok());
+          REQUIRE(expired->size() == 1);
+          CHECK((*expired)[0].order_id == old_id);
+        },
+        OrderStatus::Expired);
+  }
+  SECTION("cancel_all (the new order is not listed)") {
+    rejected_after(
+        [](Service& s, const std::string& old_id, const std::string&) {
+          auto all = s.orders.cancel_all("acct", std::nullopt);
+          REQUIRE(all.ok());
+          REQUIRE(all->size() == 1);
+          CHECK((*all)[0].order_id == old_id);
+        },
+        OrderStatus::Canceled);
+  }
+}
+
+TEST_CASE("a confirmed replace whose new amount the wait's fills passed is refused",
+          "[orders][replace][in_flight]") {
+  Service s;
+  const Placed p = place(s);
+  const Replaced asked = pending_replace(s, p, "0.005");
+  REQUIRE(s.orders.apply_execution("acct", trade(p.order.order_id, "T2", "0.002", "1")).ok());
+  const auto old_before = s.orders.get_order("acct", p.order.order_id).value();
+  auto refused =
+      s.orders.apply_execution("acct", report(p.order.order_id, "R1", ExecKind::Replaced));
+  CHECK(refused.error().message == kAmountBelowFilled);
+  CHECK(s.orders.get_order("acct", p.order.order_id).value() == old_before);
+  CHECK(s.orders.get_order("acct", asked.order.order_id)->status == OrderStatus::PendingNew);
+  // Nothing was recorded: the venue's cancel reject then applies.
+  REQUIRE(s.orders.apply_execution("acct", report(p.order.order_id, "X1", ExecKind::CancelRejected))
+              .ok());
+  CHECK(s.orders.get_order("acct", asked.order.order_id)->status == OrderStatus::Rejected);
+}
+
+// The race with the replace asked of the venue: trade reports, pending
+// replaces, the venue's REPLACED or CANCEL_REJECTED answers and a cancel on
+// one chain from 8 threads. Each step has one outcome; every fill lands once
+// on the order that holds the chain's fills; a refused replace leaves a
+// REJECTED order with a CLOSED position and nothing else.
+TEST_CASE("racing pending replaces, venue answers, trades and a cancel lose and double nothing",
+          "[orders][replace][race]") {
+  Service s;
+  const Placed p = place(s, limit_buy("1.00", "100"));
+  constexpr int kTrades = 60;
+  std::atomic<int> next_trade{0}, applied{0}, trade_other{0}, answers{0};
+  std::atomic<bool> done{false};
+  auto holder_id = [&] {  // the chain followed through REPLACED orders
+    std::string id = p.order.order_id;
+    for (auto o = s.orders.get_order("acct", id);
+         o.ok() && o->status == OrderStatus::Replaced && o->replaced_by;
+         o = s.orders.get_order("acct", id)) {
+      id = *o->replaced_by;
+    }
+    return id;
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i; (i = next_trade++) < kTrades;) {
+        auto r = s.orders.apply_execution(
+            "acct", trade(p.order.order_id, "E" + std::to_string(i), "0.01", "100.5"));
+        (r.ok() && !r->replayed ? applied : trade_other)++;
+      }
+    });
+  }
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string amount = "1." + std::to_string(10 + t * 20 + i);
+        (void)s.orders.replace("acct", holder_id(), {.amount = amount, .pending = true});
+      }
+    });
+  }
+  threads.emplace_back([&] {  // the venue answers whatever waits, by the new order's id
+    for (int i = 0; !done.load(); ++i) {
+      const auto o = s.orders.get_order("acct", holder_id());
+      if (!o.ok() || o->status != OrderStatus::PendingReplace) continue;
+      const ExecKind kind = i % 2 ? ExecKind::Replaced : ExecKind::CancelRejected;
+      if (s.orders.apply_execution("acct", report(*o->replaced_by, "V" + std::to_string(i), kind))
+              .ok()) {
+        ++answers;
+      }
+    }
+  });
+  threads.emplace_back([&] {
+    while (next_trade.load() < kTrades / 2) std::this_thread::yield();
+    // (A confirm may move the chain on between reading and canceling.)
+    while (!s.orders.cancel("acct", holder_id()).ok()) std::this_thread::yield();
+  });
+  for (std::size_t t = 0; t < 6; ++t) threads[t].join();
+  done = true;
+  for (std::size_t t = 6; t < threads.size(); ++t) threads[t].join();
+  CHECK(trade_other == 0);
+  CHECK(applied == kTrades);
+  CHECK(answers > 0);
+  // Walk the chain: every order REPLACED (CLOSED position) up to the holder,
+  // which has every fill; every order that was to replace and was refused
+  // is REJECTED with a CLOSED position and no fill of its own beyond what it
+  // was given.
+  int trade_events = 0, rejected = 0;
+  OrderQuery all;
+  all.limit = 1000;
+  const auto page = s.orders.list_orders("acct", all).value();
+  for (const auto& o : page.orders) {
+    INFO(o.order_id << " " << to_string(o.status));
+    const auto events = s.orders.history("acct", o.order_id).value();
+    for (const auto& e : events) trade_events += e.reason == "trade" || e.reason == "late_fill";
+    if (o.status == OrderStatus::Rejected) {
+      ++rejected;
+      CHECK(o.replaces);
+      CHECK(s.orders.get_position("acct", o.position_id)->status == PositionStatus::Closed);
+    }
+    if (o.status == OrderStatus::Replaced) {
+      CHECK(s.orders.get_order("acct", *o.replaced_by)->replaces == o.order_id);
+      CHECK(s.orders.get_position("acct", o.position_id)->status == PositionStatus::Closed);
+    }
+    CHECK(o.status != OrderStatus::PendingNew);  // the cancel settled the last wait
+  }
+  const auto holder = s.orders.get_order("acct", holder_id()).value();
+  CHECK(holder.filled_amount == "0.60");
+  CHECK(holder.status == OrderStatus::Canceled);
+  CHECK(trade_events == kTrades);
+  INFO("rejected " << rejected);
+}

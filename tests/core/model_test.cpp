@@ -1,7 +1,9 @@
-// Model-based test (issue 14): random sequences of places, trade reports
-// (new, replayed, reused with other content, past the amount), local
-// cancels, venue CANCELED / EXPIRED / REJECTED reports, late trades and
-// liquidations run against the service and against a small model written
+// Model-based test (issues 14, 15): random sequences of places (pending or
+// not), trade reports (new, replayed, reused with other content, past the
+// amount), local cancels, cancel requests, venue NEW / CANCELED / EXPIRED /
+// REJECTED / CANCEL_REJECTED / REPLACED reports, late trades, replaces
+// (immediate and pending) and liquidations, each addressed to any order of
+// a replace chain, run against the service and against a small model written
 // here from the rules, not from the code. After every step the touched
 // order, its position and its journal must equal the model's; every 250
 // steps all of them are compared. Tagged [orders]: SQLite here, PostgreSQL
@@ -11,6 +13,7 @@
 // integers, so its sums and its half-even average are computed without the
 // library's Decimal.
 #include <catch2/catch.hpp>
+#include <deque>
 #include <map>
 #include <random>
 
@@ -60,10 +63,12 @@ struct ModelOrder {
   S status = S::Open;
   P position = P::Open;
   std::vector<std::string> journal;  // "FROM>TO:reason"
+  ModelOrder* replaces = nullptr;
+  ModelOrder* replaced_by = nullptr;
 };
 
 struct Model {
-  std::vector<ModelOrder> orders;
+  std::deque<ModelOrder> orders;  // (a deque: links stay valid as it grows)
   std::map<std::string, Exec> execs;
 
   static void log(ModelOrder& o, S from, S to, const char* reason) {
@@ -71,7 +76,26 @@ struct Model {
   }
 
   static bool working(S s) {
-    return s == S::Open || s == S::PartiallyFilled || s == S::PendingNew || s == S::PendingCancel;
+    return s == S::Open || s == S::PartiallyFilled || s == S::PendingNew || s == S::PendingCancel ||
+           s == S::PendingReplace;
+  }
+
+  // What a call naming `o` acts on: while a replace waits for the venue the
+  // new order stands for the old one. Venue reports first follow a chain of
+  // REPLACED orders to its end.
+  static ModelOrder& target(ModelOrder& o, bool report) {
+    ModelOrder* t = &o;
+    while (report && t->status == S::Replaced && t->replaced_by) t = t->replaced_by;
+    if (t->status == S::PendingNew && t->replaces) t = t->replaces;
+    return *t;
+  }
+
+  // After `o` left PENDING_REPLACE other than by a confirmed replace: the
+  // order that was to replace it is rejected.
+  static void settle(ModelOrder& o, S from) {
+    if (from != S::PendingReplace || o.status == from || o.status == S::Replaced) return;
+    log(*o.replaced_by, S::PendingNew, S::Rejected, "replace_rejected");
+    o.replaced_by->status = S::Rejected;
   }
 
   // A new trade report; returns the code the service must answer.
@@ -87,13 +111,15 @@ struct Model {
     o.filled += qty;
     o.notional += static_cast<Wide>(qty) * px;
     if (!late) {
-      // While a cancel is out a trade counts; only filling the order ends it.
-      o.status = o.filled == o.amount       ? S::Filled
-                 : from == S::PendingCancel ? S::PendingCancel
-                                            : S::PartiallyFilled;
+      // While a cancel or replace is out a trade counts; only filling the
+      // order ends it.
+      o.status = o.filled == o.amount                                    ? S::Filled
+                 : from == S::PendingCancel || from == S::PendingReplace ? from
+                                                                         : S::PartiallyFilled;
     }
     if (o.position != P::Liquidated) o.position = P::Open;
     log(o, from, o.status, late ? "late_fill" : "trade");
+    settle(o, from);
   }
   // Cancel (local or a venue report), expire, reject: from a working
   // status (reject: only before the venue took it, or while OPEN); the
@@ -105,7 +131,9 @@ struct Model {
     if (!allowed) return Errc::NotOpen;
     log(o, o.status, to, reason);
     if (o.filled == 0) o.position = P::Closed;
+    const S from = o.status;
     o.status = to;
+    settle(o, from);
     return kOk;
   }
   // The venue accepts (NEW) or refuses a cancel (CANCEL_REJECTED): each
@@ -116,10 +144,55 @@ struct Model {
     o.status = S::Open;
   }
   void cancel_rejected(ModelOrder& o) {
-    if (o.status != S::PendingCancel) return;
-    const S to = o.filled ? S::PartiallyFilled : S::Open;
-    log(o, o.status, to, "cancel_rejected");
+    if (o.status != S::PendingCancel && o.status != S::PendingReplace) return;
+    const S from = o.status, to = o.filled ? S::PartiallyFilled : S::Open;
+    log(o, from, to, "cancel_rejected");
     o.status = to;
+    settle(o, from);
+  }
+  // A replace of `o` (already the target) to `amount`: the new order, or the code.
+  Outcome replace(ModelOrder& o, std::int64_t amount, bool pending) {
+    if (o.status != S::Open && o.status != S::PartiallyFilled) return Errc::NotOpen;
+    if (amount == o.amount) return Errc::InvalidArgument;  // changes nothing
+    if (amount < o.filled) return Errc::Conflict;
+    const S to = pending ? S::PendingReplace : S::Replaced;
+    const char* reason = pending ? "replace_request" : "replace";
+    log(o, o.status, to, reason);
+    o.status = to;
+    if (!pending) o.position = P::Closed;
+    ModelOrder n;
+    n.amount = amount;
+    n.price = o.price;
+    n.filled = o.filled;
+    n.notional = o.notional;
+    n.status = pending              ? S::PendingNew
+               : n.filled == amount ? S::Filled
+               : n.filled           ? S::PartiallyFilled
+                                    : S::Open;
+    n.position = pending ? P::Closed : P::Open;
+    n.journal.push_back(std::string("->") + to_string(n.status) + ":" + reason);
+    n.replaces = &o;
+    orders.push_back(n);
+    o.replaced_by = &orders.back();
+    return kOk;
+  }
+  // The venue's REPLACED for `o` (the target).
+  Outcome replaced(ModelOrder& o) {
+    if (o.status != S::PendingReplace) {
+      return o.replaces && o.status != S::PendingNew ? kOk : Outcome(Errc::NotOpen);
+    }
+    ModelOrder& n = *o.replaced_by;
+    if (o.filled > n.amount) return Errc::Conflict;
+    log(o, o.status, S::Replaced, "venue_replaced");
+    o.status = S::Replaced;
+    o.position = P::Closed;
+    n.filled = o.filled;
+    n.notional = o.notional;
+    const S to = !n.filled ? S::Open : n.filled == n.amount ? S::Filled : S::PartiallyFilled;
+    log(n, n.status, to, "venue_replaced");
+    n.status = to;
+    n.position = P::Open;
+    return kOk;
   }
   Outcome request_cancel(ModelOrder& o) {
     if (o.status == S::PendingCancel) return kOk;  // asked again: as it is
@@ -134,6 +207,7 @@ struct Model {
     if (working(from) || from == S::Filled) o.status = S::Closed;
     o.position = P::Liquidated;
     log(o, from, o.status, "liquidate");
+    settle(o, from);
     return kOk;
   }
 };
@@ -142,7 +216,10 @@ void compare(Service& s, const ModelOrder& m) {
   INFO("order " << m.id);
   const OrderRecord o = s.orders.get_order("acct", m.id).value();
   CHECK(o.status == m.status);
-  CHECK(o.pending_since.has_value() == (m.status == S::PendingNew || m.status == S::PendingCancel));
+  CHECK(o.pending_since.has_value() == (m.status == S::PendingNew || m.status == S::PendingCancel ||
+                                        m.status == S::PendingReplace));
+  CHECK(o.replaces == (m.replaces ? std::optional(m.replaces->id) : std::nullopt));
+  CHECK(o.replaced_by == (m.replaced_by ? std::optional(m.replaced_by->id) : std::nullopt));
   CHECK(o.amount == fixed(m.amount, 3));
   CHECK(o.filled_amount == (m.filled ? fixed(m.filled, 3) : std::string("0")));
   if (m.filled) {
@@ -178,7 +255,7 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
   int next_exec = 0, successes = 0;
   for (int step = 0; step < kSteps; ++step) {
     INFO("step " << step);
-    const int what = model.orders.size() < 3 ? 0 : pick(24);
+    const int what = model.orders.size() < 3 ? 0 : pick(28);
     if (what == 0 || (what == 1 && model.orders.size() < 60)) {  // place
       ModelOrder m;
       m.amount = 1 + pick(40);
@@ -198,8 +275,11 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
       continue;
     }
     std::size_t index = static_cast<std::size_t>(pick(static_cast<int>(model.orders.size())));
-    if (what == 21 || what == 22) {  // mostly at an order the report can move
-      const S wanted = what == 21 ? S::PendingNew : S::PendingCancel;
+    if (what == 21 || what == 22 || what == 26) {  // mostly at an order the report can move
+      const S wanted = what == 21   ? S::PendingNew
+                       : what == 26 ? S::PendingReplace
+                       : pick(2)    ? S::PendingCancel
+                                    : S::PendingReplace;
       for (std::size_t i = 0; i < model.orders.size() && pick(8) != 0; ++i) {
         const std::size_t j = (index + i) % model.orders.size();
         if (model.orders[j].status == wanted) {
@@ -234,17 +314,18 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
         }
         applied = s.orders.apply_execution("acct", r);
       } else {
-        const std::int64_t qty = 1 + pick(static_cast<int>(m.amount - m.filled) + 2);
+        ModelOrder& t = Model::target(m, true);
+        const std::int64_t qty = 1 + pick(static_cast<int>(t.amount - t.filled) + 2);
         const std::int64_t px = 100 + pick(100000);
         const std::string exec_id = "E" + std::to_string(next_exec++);
-        want = model.trade(m, qty);
+        want = model.trade(t, qty);
         applied = s.orders.apply_execution("acct", {.exec_id = exec_id,
                                                     .order_id = m.id,
                                                     .kind = ExecKind::Trade,
                                                     .last_amount = fixed(qty, 3),
                                                     .last_price = fixed(px, 2)});
         if (want == kOk) {
-          model.apply_trade(m, qty, px);
+          model.apply_trade(t, qty, px);
           model.execs[exec_id] = {m.id, ExecKind::Trade, qty, px};
         }
       }
@@ -257,32 +338,49 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
                    {S::Expired, ExecKind::Expired, "expire"},
                    {S::Rejected, ExecKind::Rejected, "reject"}};
       if (what < 14) {
-        want = model.end(m, S::Canceled, "cancel", false);
+        want = model.end(Model::target(m, false), S::Canceled, "cancel", false);
         auto r = s.orders.cancel("acct", m.id);
         got = r.ok() ? Result<void>(Ok{}) : r.error();
       } else {
         const auto& e = kEnds[what - 14];
         const std::string exec_id = "E" + std::to_string(next_exec++);
-        want = model.end(m, e.to, e.reason, true);
+        want = model.end(Model::target(m, true), e.to, e.reason, true);
         applied = s.orders.apply_execution("acct",
                                            {.exec_id = exec_id, .order_id = m.id, .kind = e.kind});
         if (want == kOk) model.execs[exec_id] = {m.id, e.kind};
       }
     } else if (what == 19 || what == 20) {  // ask the venue to cancel
-      want = model.request_cancel(m);
+      want = model.request_cancel(Model::target(m, false));
       auto r = s.orders.request_cancel("acct", m.id);
       got = r.ok() ? Result<void>(Ok{}) : r.error();
     } else if (what == 21 || what == 22) {  // the venue: NEW, or CANCEL_REJECTED
       const ExecKind kind = what == 21 ? ExecKind::New : ExecKind::CancelRejected;
       const std::string exec_id = "E" + std::to_string(next_exec++);
       if (kind == ExecKind::New) {
-        model.accept(m);
+        model.accept(Model::target(m, true));
       } else {
-        model.cancel_rejected(m);
+        model.cancel_rejected(Model::target(m, true));
       }
       applied =
           s.orders.apply_execution("acct", {.exec_id = exec_id, .order_id = m.id, .kind = kind});
       model.execs[exec_id] = {m.id, kind};
+    } else if (what == 24 || what == 25) {  // replace (amend) the amount, now or asked
+      ModelOrder& t = Model::target(m, false);
+      const bool pending = what == 25;
+      const std::int64_t amount = std::max<std::int64_t>(1, t.filled - 2 + pick(40));
+      want = model.replace(t, amount, pending);
+      auto r = s.orders.replace("acct", m.id, {.amount = fixed(amount, 3), .pending = pending});
+      got = r.ok() ? Result<void>(Ok{}) : r.error();
+      if (r.ok() && want == kOk) {
+        model.orders.back().id = r->order.order_id;
+        model.orders.back().position_id = r->position.position_id;
+      }
+    } else if (what == 26) {  // the venue: REPLACED
+      const std::string exec_id = "E" + std::to_string(next_exec++);
+      want = model.replaced(Model::target(m, true));
+      applied = s.orders.apply_execution(
+          "acct", {.exec_id = exec_id, .order_id = m.id, .kind = ExecKind::Replaced});
+      if (want == kOk) model.execs[exec_id] = {m.id, ExecKind::Replaced};
     } else {  // liquidate the order's position
       want = model.liquidate(m);
       auto r = s.orders.liquidate("acct", m.position_id);
@@ -294,11 +392,44 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
     }
     CHECK((got.ok() ? kOk : Outcome(got.code())) == want);
     successes += got.ok();
-    compare(s, m);
+    // The order named, what it stood for, and both their links.
+    for (ModelOrder* touched : {&m, &Model::target(m, true)}) {
+      for (ModelOrder* each : {touched, touched->replaces, touched->replaced_by}) {
+        if (each) compare(s, *each);
+      }
+    }
     if (step % 250 == 249) {
       for (const auto& each : model.orders) compare(s, each);
     }
   }
+  // A replace chain's fills add up: the order that holds them (the chain
+  // followed through REPLACED orders) has filled exactly the trades reported
+  // for any order of the chain, as the service reads it.
+  std::map<const ModelOrder*, std::int64_t> traded;
+  for (const auto& [exec_id, e] : model.execs) {
+    if (e.kind != ExecKind::Trade) continue;
+    for (auto& o : model.orders) {
+      if (o.id != e.order_id) continue;
+      const ModelOrder* head = &o;
+      while (head->replaces) head = head->replaces;
+      traded[head] += e.qty;
+    }
+  }
+  int chains = 0;
+  for (auto& o : model.orders) {
+    if (o.replaces || !o.replaced_by) continue;
+    ++chains;
+    std::string id = o.id;
+    for (auto got = s.orders.get_order("acct", id).value();
+         got.status == S::Replaced && got.replaced_by;
+         got = s.orders.get_order("acct", id).value()) {
+      id = *got.replaced_by;
+    }
+    INFO("chain from " << o.id << " held by " << id);
+    const auto holder = s.orders.get_order("acct", id).value();
+    CHECK(holder.filled_amount == (traded[&o] ? fixed(traded[&o], 3) : std::string("0")));
+  }
+  CHECK(chains >= 10);
   // The sequence exercised every path, not only refusals.
   CHECK(successes > kSteps / 4);
   std::map<std::string, int> reasons;
@@ -308,7 +439,8 @@ TEST_CASE("random sequences of places, reports, cancels and liquidations match t
   INFO("reasons seen: " << reasons.size());
   for (const char* reason :
        {"place", "trade", "late_fill", "cancel", "venue_canceled", "expire", "reject", "liquidate",
-        "venue_accepted", "cancel_request", "cancel_rejected"}) {
+        "venue_accepted", "cancel_request", "cancel_rejected", "replace", "replace_request",
+        "venue_replaced", "replace_rejected"}) {
     INFO(reason);
     CHECK(reasons[reason] >= 10);
   }

@@ -407,7 +407,7 @@ TEST_CASE("a PostgreSQL database with a newer schema is refused with a clear err
   REQUIRE_FALSE(repo.ok());
   CHECK(repo.code() == Errc::Storage);
   CHECK(repo.error().message ==
-        "database schema version 99 is newer than this orderstate supports (2)");
+        "database schema version 99 is newer than this orderstate supports (3)");
 }
 
 TEST_CASE("the PostgreSQL schema version is recorded and reopening does not migrate again",

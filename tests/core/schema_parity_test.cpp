@@ -417,7 +417,7 @@ TEST_CASE("the SQLite and PostgreSQL schemas describe the same tables, constrain
       "orders column 1 seq int64 not null",
       "orders primary key (seq)",
       "orders check status IN ('OPEN', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED', "
-      "'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL', 'REPLACED')",
+      "'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL', 'REPLACED', 'PENDING_REPLACE')",
       "orders column 22 replaced_by text null",
       "orders column 20 pending_since text null",
       "orders index orders_by_expiry (expire_at) where expire_at IS NOT NULL",

@@ -43,7 +43,7 @@ TEST_CASE("a database with a newer schema is refused with a clear error", "[sqli
   REQUIRE_FALSE(repo.ok());
   CHECK(repo.code() == Errc::Storage);
   CHECK(repo.error().message ==
-        "database schema version 99 is newer than this orderstate supports (3)");
+        "database schema version 99 is newer than this orderstate supports (4)");
 }
 
 TEST_CASE("the schema version is recorded and reopening does not migrate again", "[sqlite]") {
@@ -158,7 +158,7 @@ TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows
   Service s({db.path()});
   {
     SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 3);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 4);
     CHECK(index_names(raw, "positions") == std::vector<std::string>{"positions_by_account",
                                                                     "positions_by_status",
                                                                     "positions_by_status_symbol"});

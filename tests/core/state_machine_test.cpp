@@ -21,31 +21,39 @@ using P = PositionStatus;
 // " resumes" when the order goes back to OPEN or PARTIALLY_FILLED by its
 // fills; "-" where the action is forbidden. Columns: Cancel, PartialFill,
 // Fill, LateFill, Expire, Reject, Liquidate, Accept, RequestCancel,
-// CancelReject, Replace.
-const std::map<O, std::array<const char*, 11>> kTable = {
+// CancelReject, Replace, RequestReplace, ConfirmReplace.
+const std::map<O, std::array<const char*, 13>> kTable = {
     {O::Open,
      {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
       "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "-",
-      "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED"}},
+      "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED", "PENDING_REPLACE/=", "-"}},
     {O::PartiallyFilled,
      {"CANCELED/=", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-", "EXPIRED/=", "-",
-      "CLOSED/OPEN>LIQUIDATED", "-", "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED"}},
-    {O::Filled, {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
+      "CLOSED/OPEN>LIQUIDATED", "-", "PENDING_CANCEL/=", "-", "REPLACED/OPEN>CLOSED",
+      "PENDING_REPLACE/=", "-"}},
+    {O::Filled,
+     {"-", "-", "-", "-", "-", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "-", "-", "-", "-"}},
     {O::Canceled,
-     {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
+     {"-", "-", "-", "CANCELED/=+fill", "-", "-", "CANCELED/OPEN>LIQUIDATED", "-", "-", "-", "-",
+      "-", "-"}},
     {O::Expired,
-     {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED", "-", "-", "-", "-"}},
-    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
-    {O::Closed, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+     {"-", "-", "-", "EXPIRED/=+fill", "-", "-", "EXPIRED/OPEN>LIQUIDATED", "-", "-", "-", "-", "-",
+      "-"}},
+    {O::Rejected, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+    {O::Closed, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
     {O::PendingNew,
      {"CANCELED/OPEN>CLOSED", "PARTIALLY_FILLED/=+fill", "FILLED/=+fill", "-",
       "EXPIRED/OPEN>CLOSED", "REJECTED/OPEN>CLOSED", "CLOSED/OPEN>LIQUIDATED", "OPEN/=", "-", "-",
-      "-"}},
+      "-", "-", "-"}},
     {O::PendingCancel,
      {"CANCELED/OPEN>CLOSED if unfilled", "PENDING_CANCEL/=+fill", "FILLED/=+fill", "-",
       "EXPIRED/OPEN>CLOSED if unfilled", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "OPEN/= resumes",
-      "-"}},
-    {O::Replaced, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+      "-", "-", "-"}},
+    {O::Replaced, {"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-"}},
+    {O::PendingReplace,
+     {"CANCELED/OPEN>CLOSED if unfilled", "PENDING_REPLACE/=+fill", "FILLED/=+fill", "-",
+      "EXPIRED/OPEN>CLOSED if unfilled", "-", "CLOSED/OPEN>LIQUIDATED", "-", "-", "OPEN/= resumes",
+      "-", "-", "REPLACED/OPEN>CLOSED"}},
 };
 
 std::string spell(const std::optional<Transition>& t) {
@@ -91,7 +99,8 @@ TEST_CASE("a resolved transition follows the order's fills", "[state_machine]") 
 }
 
 TEST_CASE("final statuses are those no action leaves", "[state_machine]") {
-  for (O s : {O::Open, O::PartiallyFilled, O::Filled, O::PendingNew, O::PendingCancel}) {
+  for (O s : {O::Open, O::PartiallyFilled, O::Filled, O::PendingNew, O::PendingCancel,
+              O::PendingReplace}) {
     CHECK_FALSE(is_final(s));
   }
   for (O s : {O::Canceled, O::Expired, O::Rejected, O::Closed, O::Replaced}) CHECK(is_final(s));
@@ -104,19 +113,19 @@ TEST_CASE("remaining amount is amount minus filled while working, else zero", "[
   for (O s : kAllOrderStatuses) {
     INFO(to_string(s));
     o.status = s;
-    const bool working =
-        s == O::Open || s == O::PartiallyFilled || s == O::PendingNew || s == O::PendingCancel;
+    const bool working = s == O::Open || s == O::PartiallyFilled || s == O::PendingNew ||
+                         s == O::PendingCancel || s == O::PendingReplace;
     CHECK(remaining_amount(o).text() == (working ? "0.006" : "0"));
   }
 }
 
 TEST_CASE("v1 shows partially filled as OPEN and expired or rejected as CLOSED",
           "[state_machine]") {
-  const std::map<O, O> shown = {{O::Open, O::Open},          {O::PartiallyFilled, O::Open},
-                                {O::Filled, O::Filled},      {O::Canceled, O::Canceled},
-                                {O::Expired, O::Closed},     {O::Rejected, O::Closed},
-                                {O::Closed, O::Closed},      {O::PendingNew, O::Open},
-                                {O::PendingCancel, O::Open}, {O::Replaced, O::Closed}};
+  const std::map<O, O> shown = {
+      {O::Open, O::Open},         {O::PartiallyFilled, O::Open}, {O::Filled, O::Filled},
+      {O::Canceled, O::Canceled}, {O::Expired, O::Closed},       {O::Rejected, O::Closed},
+      {O::Closed, O::Closed},     {O::PendingNew, O::Open},      {O::PendingCancel, O::Open},
+      {O::Replaced, O::Closed},   {O::PendingReplace, O::Open}};
   for (O s : kAllOrderStatuses) {
     INFO(to_string(s));
     CHECK(v1_status(s) == shown.at(s));
@@ -143,7 +152,8 @@ TEST_CASE("enum names round-trip exactly and only in upper case", "[order]") {
        {TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok, TimeInForce::Day, TimeInForce::Gtd}) {
     CHECK(parse_time_in_force(to_string(t)) == t);
   }
-  for (auto k : {ExecKind::Trade, ExecKind::Canceled, ExecKind::Expired, ExecKind::Rejected}) {
+  for (auto k : {ExecKind::Trade, ExecKind::Canceled, ExecKind::Expired, ExecKind::Rejected,
+                 ExecKind::New, ExecKind::CancelRejected, ExecKind::Replaced}) {
     CHECK(parse_exec_kind(to_string(k)) == k);
   }
   CHECK(std::string(to_string(OrderStatus::PartiallyFilled)) == "PARTIALLY_FILLED");

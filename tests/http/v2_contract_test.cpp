@@ -451,6 +451,40 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   CHECK(at(parse(followed.body), "/data/order/filled_amount") == "0.005");
   CHECK(s.get("orders/" + amend_id).body.find(R"("status":"CLOSED")") != std::string::npos);
 
+  // A pending replace (issue 15): asked, a trade meanwhile, the venue's REPLACED.
+  const Reply asked = conformance.check(s, {"POST", kV2 + "orders/" + new_id + "/replace",
+                                            R"({"amount":"0.03","pending":true})", 200});
+  const rapidjson::Document ask = parse(asked.body);
+  const std::string next_id = at(ask, "/data/order/order_id");
+  const std::string next = kV2 + "orders/" + next_id;
+  CHECK(at(ask, "/data/replaced/status") == "PENDING_REPLACE");
+  CHECK(at(ask, "/data/order/status") == "PENDING_NEW");
+  CHECK(at(ask, "/data/position/status") == "CLOSED");
+  CHECK(conformance
+            .check(s, {"POST", kV2 + "orders/" + new_id + "/replace", R"({"pending":"yes"})", 400})
+            .body == failure("invalid request payload"));
+  CHECK(conformance.check(s, {"POST", next + "/cancel_request", "", 409}).body ==
+        failure("order is not open"));
+  const Reply waiting = conformance.check(
+      s, {"POST", next + "/executions",
+          R"({"exec_id":"a3","kind":"TRADE","last_amount":"0.001","last_price":"50000"})", 200});
+  CHECK(at(parse(waiting.body), "/data/order/order_id") == new_id);
+  CHECK(at(parse(waiting.body), "/data/order/status") == "PENDING_REPLACE");
+  CHECK(at(parse(waiting.body), "/data/order/filled_amount") == "0.006");
+  s.clock().advance(5);
+  const Reply replacing =
+      conformance.check(s, {"GET", kV2 + "orders?older_than=5s&status=PENDING_REPLACE", "", 200});
+  CHECK(at(parse(replacing.body), "/data/count") == "1");
+  CHECK(at(parse(replacing.body), "/data/orders/0/order_id") == new_id);
+  const Reply confirmed = conformance.check(
+      s, {"POST", next + "/executions", R"({"exec_id":"a4","kind":"REPLACED"})", 200});
+  CHECK(at(parse(confirmed.body), "/data/order/status") == "REPLACED");
+  const rapidjson::Document working = parse(conformance.check(s, {"GET", next, "", 200}).body);
+  CHECK(at(working, "/data/order/status") == "PARTIALLY_FILLED");
+  CHECK(at(working, "/data/order/filled_amount") == "0.006");
+  CHECK(at(working, "/data/order/remaining_amount") == "0.024");
+  CHECK(s.get("orders/" + next_id).body.find(R"("status":"OPEN")") != std::string::npos);
+
   // Storage failures.
   s.repository().fault = Fault::Unavailable;
   for (const V2Exchange& e : v2_storage_exchanges(id, 503)) conformance.check(s, e);

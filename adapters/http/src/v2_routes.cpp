@@ -156,7 +156,8 @@ void list_in_flight(const Call& c, httplib::Response& res, const OrderQuery& que
   if (query.symbol) return send_error(res, 400, "older_than takes no symbol filter");
   for (OrderStatus s : query.statuses) {
     if (!is_in_flight(s)) {
-      return send_error(res, 400, "older_than lists only PENDING_NEW and PENDING_CANCEL orders");
+      return send_error(
+          res, 400, "older_than lists only PENDING_NEW, PENDING_CANCEL and PENDING_REPLACE orders");
     }
   }
   auto page = c.ctx.orders.in_flight(c.account, *age, query.limit, query.cursor);
@@ -216,7 +217,8 @@ void cancel(const Call& c, httplib::Response& res) {
   send_order(res, 200, *order);
 }
 
-// {"amount","price","new_client_order_id","expect_filled_amount"}, each optional.
+// {"amount","price","new_client_order_id","expect_filled_amount","pending"},
+// each optional.
 void replace(const Call& c, httplib::Response& res) {
   std::string id;
   if (!path_order_id(c, res, id)) return;
@@ -227,7 +229,8 @@ void replace(const Call& c, httplib::Response& res) {
   const bool well_formed = optional_decimal(*o, "amount", amount) &&
                            optional_decimal(*o, "price", price) &&
                            optional_decimal(*o, "expect_filled_amount", expect) &&
-                           optional_string(*o, "new_client_order_id", r.new_client_order_id);
+                           optional_string(*o, "new_client_order_id", r.new_client_order_id) &&
+                           optional_bool(*o, "pending", r.pending);
   if (!well_formed) return send_error(res, 400, kInvalidPayload);
   for (auto [text, field] : {std::pair{&amount, &r.amount}, std::pair{&price, &r.price},
                              std::pair{&expect, &r.expect_filled_amount}}) {

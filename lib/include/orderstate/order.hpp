@@ -15,7 +15,8 @@ enum class Side { Buy, Sell };
 enum class OrderType { Market, Limit };
 // FIX OrdStatus (39): OPEN is New (0), PARTIALLY_FILLED 1, FILLED 2,
 // CANCELED 4, REJECTED 8, EXPIRED C, PENDING_NEW A (stored before it is sent
-// to the venue), PENDING_CANCEL 6 (a cancel was asked of the venue). CLOSED
+// to the venue), PENDING_CANCEL 6 (a cancel was asked of the venue),
+// PENDING_REPLACE E (a replace was asked of the venue). CLOSED
 // is the original service's: the order of a liquidated position. What may
 // follow what: state_machine.hpp.
 enum class OrderStatus {
@@ -29,6 +30,7 @@ enum class OrderStatus {
   PendingNew,
   PendingCancel,
   Replaced,  // FIX 5: replaced by another order (replaced_by); final
+  PendingReplace,
 };
 enum class PositionStatus { Open, Closed, Liquidated };
 // FIX TimeInForce (59): GTC 1, IOC 3, FOK 4, DAY 0, GTD 6 (with ExpireTime 126).
@@ -113,8 +115,9 @@ struct PositionRecord {
 // FIX ExecType (150) of an execution report: TRADE is F, CANCELED 4,
 // EXPIRED C, REJECTED 8, NEW 0 (the venue accepted the order).
 // CANCEL_REJECTED is FIX's OrderCancelReject (35=9): the venue refused a
-// cancel (too late, or unknown).
-enum class ExecKind { Trade, Canceled, Expired, Rejected, New, CancelRejected };
+// cancel or a replace (too late, or unknown). REPLACED is 5: the venue
+// applied a replace asked with `pending`.
+enum class ExecKind { Trade, Canceled, Expired, Rejected, New, CancelRejected, Replaced };
 const char* to_string(ExecKind);
 std::optional<ExecKind> parse_exec_kind(std::string_view);
 

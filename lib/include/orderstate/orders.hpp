@@ -67,11 +67,15 @@ struct ReplaceRequest {
   // Applies only if the order's filled_amount still equals this (numerically):
   // a guard against a fill racing the amend.
   std::optional<std::string> expect_filled_amount = std::nullopt;
+  // Record the intent before sending it (issue 15): the old order becomes
+  // PENDING_REPLACE and the new one waits as PENDING_NEW (its position
+  // CLOSED) until the venue answers with REPLACED or CANCEL_REJECTED.
+  bool pending = false;
 };
 
 struct Replaced {
   OrderRecord order;        // the new order
-  OrderRecord replaced;     // the old one, now REPLACED
+  OrderRecord replaced;     // the old one, now REPLACED (or PENDING_REPLACE)
   PositionRecord position;  // the new order's
 };
 
@@ -197,6 +201,15 @@ class Orders {
   // kClientOrderIdReused (new_client_order_id taken); InvalidArgument for
   // malformed input. A trade report for a REPLACED order applies to the end
   // of its chain (venues report fills after a replace on the new order).
+  // With `pending` (FIX OrdStatus E): the old order becomes PENDING_REPLACE
+  // and keeps working; the new one is PENDING_NEW with a CLOSED position.
+  // Until the venue answers, whatever names the new order (reports, cancel,
+  // request_cancel, fill, replace) acts on the old one. A REPLACED report
+  // makes the old REPLACED and the new one work with every fill so far
+  // (OPEN, PARTIALLY_FILLED or FILLED; Conflict kAmountBelowFilled when the
+  // fills during the wait passed its amount); CANCEL_REJECTED resumes the
+  // old one; any end of the old one (that, a cancel, a fill of the rest, an
+  // expiry) rejects the new one (journal reason "replace_rejected").
   Result<Replaced> replace(std::string_view account, std::string_view order_id,
                            const ReplaceRequest& request);
   // Fills what remains of a working order at `price` (default: its limit

@@ -3,17 +3,30 @@
 // Everything else asks here; nothing else compares statuses. Pure functions
 // over a constant table; thread-safe.
 //
-//   from \ action     Cancel            PartialFill       Fill      LateFill  Expire Reject
-//   Liquidate OPEN              CANCELED / CLOSED PARTIALLY_FILLED  FILLED    -         EXPIRED /
-//   CLOSED  REJECTED / CLOSED CLOSED / LIQUIDATED PARTIALLY_FILLED  CANCELED / (same)
-//   PARTIALLY_FILLED  FILLED    -         EXPIRED / (same)  -                 CLOSED / LIQUIDATED
-//   FILLED            -                 -                 -         -         -                 -
-//   CLOSED / LIQUIDATED CANCELED          -                 -                 -         CANCELED  -
-//   -                 (same) / LIQUIDATED EXPIRED           -                 -                 -
-//   EXPIRED   -                 -                 (same) / LIQUIDATED REJECTED, CLOSED  - - - - -
-//   -                 -
-// (order status / position status; "(same)": the position keeps its status;
-// "-" is forbidden: Errc::NotOpen.)
+// clang-format off
+//   Each cell: order status after / position status after ("=": the position
+//   keeps its status; "-": forbidden, Errc::NotOpen).
+//
+//   from              Cancel        PartialFill      Fill     LateFill    Expire        Reject        Liquidate
+//   OPEN              CANCELED/CLS  PART_FILLED/=    FILLED/= -           EXPIRED/CLS   REJECTED/CLS  CLOSED/LIQ
+//   PARTIALLY_FILLED  CANCELED/=    PART_FILLED/=    FILLED/= -           EXPIRED/=     -             CLOSED/LIQ
+//   FILLED            -             -                -        -           -             -             CLOSED/LIQ
+//   CANCELED          -             -                -        CANCELED/=  -             -             CANCELED/LIQ
+//   EXPIRED           -             -                -        EXPIRED/=   -             -             EXPIRED/LIQ
+//   REJECTED, CLOSED, REPLACED: final, every action forbidden.
+//
+//   In flight (issue 15); * = CLOSED only when nothing filled, ^ = OPEN or
+//   PARTIALLY_FILLED by its fills:
+//   from              Accept  RequestCancel   RequestReplace   CancelReject  ConfirmReplace  Replace
+//   OPEN, PART_FILLED -       PENDING_CANCEL/= PENDING_REPLACE/= -           -               REPLACED/CLS
+//   PENDING_NEW       OPEN/=  -               -                -             -               -
+//   PENDING_CANCEL    -       -               -                ^/=           -               -
+//   PENDING_REPLACE   -       -               -                ^/=           REPLACED/CLS    -
+//   PENDING_NEW also: Cancel CANCELED/CLS, PartialFill, Fill, Expire EXPIRED/CLS,
+//   Reject REJECTED/CLS, Liquidate CLOSED/LIQ (as OPEN).
+//   PENDING_CANCEL and PENDING_REPLACE also: Cancel CANCELED/CLS*, PartialFill
+//   (stays pending), Fill FILLED/=, Expire EXPIRED/CLS*, Liquidate CLOSED/LIQ.
+// clang-format on
 //
 // Trades (FIX ExecType F): PartialFill leaves quantity to fill, Fill fills
 // the order's amount exactly, LateFill is a trade the venue reports for an
@@ -32,22 +45,19 @@
 // unknown) resumes OPEN or PARTIALLY_FILLED, whichever its fills say, and a
 // trade meanwhile counts (FILLED when it fills the order).
 //
-//   from \ action     Accept  RequestCancel   CancelReject  Cancel             PartialFill     Fill
-//   Expire             Reject            Liquidate PENDING_NEW       OPEN    -               -
-//   CANCELED / CLOSED  PART._FILLED    FILLED  EXPIRED / CLOSED   REJECTED / CLOSED CLOSED /
-//   LIQUIDATED OPEN              -       PENDING_CANCEL  -             (above) PARTIALLY_FILLED  -
-//   PENDING_CANCEL  -             (above) PENDING_CANCEL    -       -               OPEN|PART.*
-//   CANCELED / CLOSED* PENDING_CANCEL  FILLED  EXPIRED / CLOSED*  -                 CLOSED /
-//   LIQUIDATED
-// (* OPEN or PARTIALLY_FILLED by its fills; CLOSED* only when nothing filled.)
+// Replace (amend, FIX 35=G): Replace moves OPEN or PARTIALLY_FILLED to
+// REPLACED (final), its position CLOSED; Orders::replace inserts the order
+// that replaces it in the same transaction, carrying the fills over to a
+// position of its own. With `pending`, RequestReplace moves it to
+// PENDING_REPLACE instead (FIX OrdStatus E) and the new order waits as
+// PENDING_NEW until the venue answers: ConfirmReplace (a REPLACED report)
+// makes the old REPLACED, CancelReject (the venue refused the replace)
+// resumes it; trades meanwhile count on the old order, which the venue
+// still works. Orders applies what follows to the new order.
 //
-// Replace (amend): OPEN or PARTIALLY_FILLED -> REPLACED (final), its
-// position CLOSED; Orders::replace inserts the order that replaces it in the
-// same transaction, carrying the fills over to a position of its own.
-//
-// A CANCELED or EXPIRED order whose
-// position is still OPEN (it filled in part) can have that position
-// liquidated; the order keeps its status. Liquidate needs the position OPEN.
+// A CANCELED or EXPIRED order whose position is still OPEN (it filled in
+// part) can have that position liquidated; the order keeps its status.
+// Liquidate needs the position OPEN.
 #pragma once
 
 #include <optional>
@@ -69,17 +79,20 @@ enum class Action {
   RequestCancel,
   CancelReject,
   Replace,
+  RequestReplace,
+  ConfirmReplace,
 };
 
 inline constexpr Action kAllActions[] = {
     Action::Cancel,        Action::PartialFill,  Action::Fill,      Action::LateFill,
     Action::Expire,        Action::Reject,       Action::Liquidate, Action::Accept,
-    Action::RequestCancel, Action::CancelReject, Action::Replace};
+    Action::RequestCancel, Action::CancelReject, Action::Replace,   Action::RequestReplace,
+    Action::ConfirmReplace};
 inline constexpr OrderStatus kAllOrderStatuses[] = {
     OrderStatus::Open,     OrderStatus::PartiallyFilled, OrderStatus::Filled,
     OrderStatus::Canceled, OrderStatus::Expired,         OrderStatus::Rejected,
     OrderStatus::Closed,   OrderStatus::PendingNew,      OrderStatus::PendingCancel,
-    OrderStatus::Replaced};
+    OrderStatus::Replaced, OrderStatus::PendingReplace};
 
 const char* to_string(Action);
 
@@ -105,7 +118,7 @@ std::optional<Transition> next(OrderStatus from, Action action);
 // its filled_amount.
 std::optional<Transition> next(const OrderRecord& order, Action action);
 
-// PENDING_NEW and PENDING_CANCEL: waiting for the venue.
+// PENDING_NEW, PENDING_CANCEL and PENDING_REPLACE: waiting for the venue.
 bool is_in_flight(OrderStatus status);
 
 // Order statuses in which `action` is allowed (for queries such as "every
@@ -120,8 +133,8 @@ bool is_final(OrderStatus status);
 Decimal remaining_amount(const OrderRecord& order);
 
 // The status the original service's clients (the v1 routes) know: OPEN,
-// FILLED, CANCELED or CLOSED. PARTIALLY_FILLED, PENDING_NEW and
-// PENDING_CANCEL are still working and cancelable: OPEN. EXPIRED, REJECTED
+// FILLED, CANCELED or CLOSED. PARTIALLY_FILLED, PENDING_NEW,
+// PENDING_CANCEL and PENDING_REPLACE are still working and cancelable: OPEN. EXPIRED, REJECTED
 // and REPLACED are done without a cancel: CLOSED.
 OrderStatus v1_status(OrderStatus status);
 // The statuses a v1 status filter means (v1_status's inverse).

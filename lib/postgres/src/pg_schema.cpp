@@ -13,7 +13,7 @@ namespace {
 // Symbols compare case-insensitively, ASCII only (as SQLite's NOCASE): the
 // "C" collation makes lower() independent of the database's locale. Indexes
 // and queries must spell the expression the same way (see pg_queries.cpp).
-constexpr std::array<const char*, 2> kMigrations{
+constexpr std::array<const char*, 3> kMigrations{
     // 1: orders, positions, the event journal and the ID sequence. Every
     // lookup a request makes has an index.
     R"sql(
@@ -104,6 +104,16 @@ CREATE TABLE executions (
   at          text NOT NULL,
   PRIMARY KEY (account_id, exec_id)
 );
+)sql",
+    // 3: a replace asked of the venue (issue 15); SQLite's migration 4.
+    R"sql(
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 'PARTIALLY_FILLED',
+  'FILLED', 'CANCELED', 'EXPIRED', 'REJECTED', 'CLOSED', 'PENDING_NEW', 'PENDING_CANCEL',
+  'REPLACED', 'PENDING_REPLACE'));
+ALTER TABLE executions DROP CONSTRAINT executions_kind_check;
+ALTER TABLE executions ADD CONSTRAINT executions_kind_check CHECK (kind IN ('TRADE', 'CANCELED',
+  'EXPIRED', 'REJECTED', 'NEW', 'CANCEL_REJECTED', 'REPLACED'));
 )sql",
 };
 
