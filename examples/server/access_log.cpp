@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "orderstate/clock.hpp"
+#include "orderstate/http/routes.hpp"
 
 namespace orderstate::server {
 namespace {
@@ -55,7 +56,8 @@ void log_requests(httplib::Server& server, LogFormat format) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_logger([format](const httplib::Request& req, const httplib::Response& res) {
-    long long us = -1;  // -1: the request failed before routing
+    if (res.status == http::kParked) return;  // a long poll waiting: logged when answered
+    long long us = -1;                        // -1: the request failed before routing
     if (request_start != SteadyClock::time_point{}) {
       us = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - request_start)
                .count();

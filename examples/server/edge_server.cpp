@@ -27,7 +27,7 @@ using Clock = std::chrono::steady_clock;
 enum Owner : int { kIo, kWorker, kArming };
 
 struct EdgeServer::Conn {
-  enum class Phase { Handshake, Reading, Busy, Writing, Lingering };
+  enum class Phase { Handshake, Reading, Busy, Writing, Lingering, Parked };
 
   Conn(int fd, SSL* ssl, FramingLimits limits) : fd(fd), ssl(ssl), framer(limits) {}
 
@@ -50,9 +50,19 @@ struct EdgeServer::Conn {
   std::size_t discarded = 0;  // while lingering
   std::string peer_ip, local_ip;
   int peer_port = 0, local_port = 0;
+  // A long poll (park_current): the request to run again, what it waits on,
+  // and when its wait ends (unset until first parked).
+  bool park_requested = false;
+  FramedRequest parked_request;
+  std::string park_account;
+  std::uint64_t park_generation = 0;
+  Clock::time_point park_deadline{};
 };
 
 namespace {
+
+thread_local EdgeServer::Conn* running_conn = nullptr;  // the worker's current request
+constexpr auto kRecheckParked = std::chrono::seconds(1);
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMaxReadPerEvent = 64 * 1024;  // then other connections get a turn
@@ -329,6 +339,17 @@ bool EdgeServer::run() {
   ev.data.ptr = &wake_fd_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
   for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.emplace_back([this] { work(); });
+  // Commits wake the long polls parked on their account (only while any is).
+  const int listening =
+      options_.events == nullptr ? 0 : options_.events->listen([this](std::string_view account) {
+        if (parked_count_.load(std::memory_order_relaxed) == 0) return;
+        {
+          std::lock_guard lock(woken_mutex_);
+          woken_.emplace(account);
+        }
+        const std::uint64_t one = 1;
+        (void)!write(wake_fd_, &one, sizeof one);
+      });
   running_ = true;
 
   epoll_event events[256];
@@ -344,6 +365,7 @@ bool EdgeServer::run() {
         std::uint64_t count = 0;
         (void)!read(wake_fd_, &count, sizeof count);
         take_completions();
+        take_wakeups();
       } else {
         on_event(*static_cast<Conn*>(tag), events[i].events);
       }
@@ -378,8 +400,73 @@ bool EdgeServer::run() {
   jobs_ready_.notify_all();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
+  if (listening != 0) options_.events->unlisten(listening);
   running_ = false;
   return true;
+}
+
+bool EdgeServer::park_current(std::string_view account, std::uint64_t generation,
+                              std::chrono::milliseconds wait) {
+  Conn* c = running_conn;
+  if (c == nullptr) return false;
+  const auto now = Clock::now();
+  if (c->park_deadline == Clock::time_point{}) c->park_deadline = now + wait;
+  if (now >= c->park_deadline) return false;
+  c->park_requested = true;
+  c->park_account = account;
+  c->park_generation = generation;
+  return true;
+}
+
+// I/O thread: the worker asked to park `c`. It waits unarmed (a client that
+// leaves is noticed when the answer is written) until woken, rechecked or due.
+void EdgeServer::park(Conn& c) {
+  c.park_requested = false;
+  c.phase = Conn::Phase::Parked;
+  c.deadline = std::min(c.park_deadline, Clock::now() + kRecheckParked);
+  parked_.emplace(c.park_account, &c);
+  ++parked_count_;
+  // A commit between the route's read and now was not seen by the wakeups.
+  if (options_.events != nullptr &&
+      options_.events->generation(c.park_account) != c.park_generation) {
+    rerun(c);
+  }
+}
+
+void EdgeServer::unpark(Conn& c) {
+  auto [first, last] = parked_.equal_range(c.park_account);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == &c) {
+      parked_.erase(it);
+      --parked_count_;
+      return;
+    }
+  }
+}
+
+void EdgeServer::rerun(Conn& c) {
+  unpark(c);
+  c.phase = Conn::Phase::Busy;
+  c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
+  {
+    std::lock_guard lock(jobs_mutex_);
+    jobs_.push_back(Job{&c, std::move(c.parked_request)});
+  }
+  jobs_ready_.notify_one();
+}
+
+void EdgeServer::take_wakeups() {
+  std::unordered_set<std::string> woken;
+  {
+    std::lock_guard lock(woken_mutex_);
+    woken.swap(woken_);
+  }
+  for (const std::string& account : woken) {
+    std::vector<Conn*> due;
+    auto [first, last] = parked_.equal_range(account);
+    for (auto it = first; it != last; ++it) due.push_back(it->second);
+    for (Conn* c : due) rerun(*c);
+  }
 }
 
 void EdgeServer::accept_all() {
@@ -466,7 +553,8 @@ void EdgeServer::on_event(Conn& c, std::uint32_t events) {
     case Conn::Phase::Lingering:
       return linger(c);
     case Conn::Phase::Busy:
-      return;  // not armed while busy
+    case Conn::Phase::Parked:
+      return;  // not armed while busy or parked
   }
 }
 
@@ -622,6 +710,7 @@ void EdgeServer::linger(Conn& c) {
 }
 
 void EdgeServer::close_conn(Conn& c) {
+  if (c.phase == Conn::Phase::Parked) unpark(c);
   end_request(c);
   if (c.ssl != nullptr) SSL_free(c.ssl);
   ::close(c.fd);  // also leaves the epoll set
@@ -639,7 +728,9 @@ void EdgeServer::sweep() {
     }
   }
   for (Conn* c : expired) {
-    if (c->phase == Conn::Phase::Reading && c->request_started) {
+    if (c->phase == Conn::Phase::Parked) {
+      rerun(*c);  // its recheck or its deadline
+    } else if (c->phase == Conn::Phase::Reading && c->request_started) {
       answer_and_close(*c, 408, "request timeout", c->framer.head_request());  // told, then closed
     } else {
       close_conn(*c);  // idle, or not reading what we send
@@ -655,6 +746,10 @@ void EdgeServer::take_completions() {
   }
   for (Conn* c : done) {
     c->owner.store(kIo, std::memory_order_relaxed);
+    if (c->park_requested) {
+      park(*c);
+      continue;
+    }
     c->phase = Conn::Phase::Writing;
     c->deadline = Clock::now() + options_.write_timeout;
     flush(*c);
@@ -690,7 +785,15 @@ bool EdgeServer::serve(Job& job) {
   const std::string request = canonical(job.request);
   std::string response;
   Exchange exchange(request, response, c.peer_ip, c.peer_port, c.local_ip, c.local_port);
+  running_conn = &c;
   app_.answer(exchange, !job.request.keep_alive);
+  running_conn = nullptr;
+  if (c.park_requested) {
+    c.parked_request = std::move(job.request);
+    return false;  // the I/O thread parks it
+  }
+  c.park_requested = false;
+  c.park_deadline = {};
   c.close_after = !job.request.keep_alive || says_close(response);
   if (!c.close_after && job.request.minor == 0) {
     // An HTTP/1.0 client keeps the connection only when told (RFC 9112 §9.3).

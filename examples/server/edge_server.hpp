@@ -36,9 +36,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "orderstate/event_bus.hpp"
 #include "request_framer.hpp"
 
 namespace orderstate::server {
@@ -76,6 +78,10 @@ struct EdgeOptions {
   // peer's address, so the access log and metrics see them. Optional; must
   // be quick and must not throw.
   std::function<void(int status, const std::string& peer_ip)> on_refusal;
+  // The stream generations parked long polls wait on (park_current); not
+  // owned, must outlive run(). Without it a parked request is run again only
+  // every second and at its deadline.
+  EventBus* events = nullptr;
 };
 
 class EdgeServer {
@@ -95,6 +101,16 @@ class EdgeServer {
   bool is_running() const { return running_; }
   // The connection cap in force: the option, lowered to fit RLIMIT_NOFILE.
   std::size_t max_connections() const { return options_.max_connections; }
+  // For a route running on one of this edge's workers (RouteOptions::park):
+  // parks the request being answered instead of holding the worker. The
+  // connection waits without a thread; the request runs again once
+  // `account`'s generation differs from `generation`, every second, and when
+  // `wait` has passed since it was first parked. False (answer now) outside
+  // a worker, or once that time has passed.
+  static bool park_current(std::string_view account, std::uint64_t generation,
+                           std::chrono::milliseconds wait);
+  // Requests parked now (I/O thread's count; for tests and metrics).
+  std::size_t parked() const { return parked_count_.load(); }
 
   struct Conn;
 
@@ -121,6 +137,11 @@ class EdgeServer {
   void close_conn(Conn& c);
   void sweep();
   void take_completions();
+  void park(Conn& c);
+  void unpark(Conn& c);
+  // Hands a parked request back to the workers.
+  void rerun(Conn& c);
+  void take_wakeups();
   void work();
   // Worker side: answers the job and sends what it can; true when the
   // connection went straight back to reading (the I/O thread is not told).
@@ -145,6 +166,11 @@ class EdgeServer {
 
   std::mutex done_mutex_;
   std::vector<Conn*> done_;  // handed back to the I/O thread
+
+  std::unordered_multimap<std::string, Conn*> parked_;  // I/O thread only: by account
+  std::atomic<std::size_t> parked_count_{0};
+  std::mutex woken_mutex_;
+  std::unordered_set<std::string> woken_;  // accounts whose generation moved
 };
 
 }  // namespace orderstate::server

@@ -133,7 +133,9 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
     std::fprintf(stderr, "cannot read /dev/urandom\n");
     return 1;
   }
-  const http::RouteOptions route_options = options_for(*repo, orders, auth);
+  http::RouteOptions route_options = options_for(*repo, orders, auth);
+  // Long polls wait parked at the edge, not on a worker (issue 16).
+  route_options.park = &server::EdgeServer::park_current;
 
   // HTTPS with --tls-cert/--tls-key, else plain HTTP.
   server::TlsContext tls;
@@ -145,6 +147,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   configure(app, flags, route_options.metrics);
   http::mount_routes(app, orders, auth, route_options);
   server::EdgeOptions options = edge_options(flags, tls.get());
+  options.events = &orders.events();
   // Answers the edge gives itself reach the access log and /metrics too.
   options.on_refusal = [format = flags.log_format, metrics = route_options.metrics](
                            int status, const std::string& peer_ip) {

@@ -74,7 +74,7 @@ Result<bool> move(WriteTx& tx, std::string_view account, std::string_view order_
     // Under the write lock an order's position moves with it; a miss is a broken store.
     if (!*pos) return storage_error("position not in expected state: " + out.position_id);
   }
-  auto logged = tx.append_event({out.order_id, from, t.order_to, step.at, step.reason});
+  auto logged = tx.append_event(out, from, step.reason);
   if (!logged.ok()) return logged.error();
   if (auto ok = settle_replace(tx, from, out, step.at); !ok) return ok.error();
   return true;
@@ -147,7 +147,7 @@ Result<void> settle_replace(WriteTx& tx, OrderStatus from, const OrderRecord& ol
     if (!pos.ok()) return pos.error();
     if (!*pos) return storage_error("position not in expected state: " + after.position_id);
   }
-  return tx.append_event({after.order_id, replacement.status, after.status, at, "venue_replaced"});
+  return tx.append_event(after, replacement.status, "venue_replaced");
 }
 
 // move() by the table's row for `from`; nullopt: no row, or not in `from`.
@@ -250,8 +250,8 @@ Result<void> apply_trade(WriteTx& tx, const ExecutionRecord& e, const OrderRecor
   auto pos = tx.set_position_fill(out.position_id, filled, *out.average_fill_price, at, reopen);
   if (!pos.ok()) return pos.error();
   if (!*pos) return storage_error("position missing: " + out.position_id);
-  auto logged = tx.append_event({out.order_id, order.status, t->order_to, at,
-                                 action == Action::LateFill ? "late_fill" : "trade"});
+  auto logged =
+      tx.append_event(out, order.status, action == Action::LateFill ? "late_fill" : "trade");
   if (!logged.ok()) return logged.error();
   return settle_replace(tx, order.status, out, at);
 }
@@ -354,7 +354,7 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
 
   Placed placed;
   const std::int64_t now = clock_.now();
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     if (r.client_order_id) {
       auto existing = tx.find_order_by_client_id(account, *r.client_order_id);
       if (existing.ok() &&
@@ -399,7 +399,7 @@ Result<Placed> Orders::place(std::string_view account, const PlaceRequest& reque
         o.amount,      o.price,    PositionStatus::Open, at,         at};
     placed.replayed = false;
     if (auto ok = tx.insert(o, placed.position); !ok) return ok;
-    return tx.append_event({o.order_id, std::nullopt, o.status, at, "place"});
+    return tx.append_event(o, std::nullopt, "place");
   });
   if (!written.ok()) return written.error();
   return placed;
@@ -411,7 +411,7 @@ Result<OrderRecord> Orders::request_cancel(std::string_view account, std::string
   const std::string at = format_rfc3339(clock_.now());
   const Step step{Action::RequestCancel, at, "cancel_request"};
   OrderRecord out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto found = tx.find_order(account, order_id);
     if (!found.ok()) return found.error();
     auto order = working_half(tx, std::move(found).value());
@@ -453,6 +453,7 @@ Result<std::vector<OrderRecord>> Orders::expire_due(std::int64_t now, int limit)
     return Ok{};
   });
   if (!written.ok()) return written.error();
+  for (const OrderRecord& o : out) bus_.publish(o.account_id);
   return out;
 }
 
@@ -492,7 +493,7 @@ Result<OrderRecord> Orders::cancel(std::string_view account, std::string_view or
   const std::string at = format_rfc3339(clock_.now());
   const Step step{Action::Cancel, at, "cancel"};
   OrderRecord out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto t = apply(tx, account, order_id, step, out);
     return t.ok() ? Result<void>(Ok{}) : t.error();
   });
@@ -507,7 +508,7 @@ Result<OrderRecord> Orders::cancel_by_client_id(std::string_view account, std::s
   const std::string at = format_rfc3339(clock_.now());
   const Step step{Action::Cancel, at, "cancel"};
   OrderRecord out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto order = tx.find_order_by_client_id(account, client_order_id);
     if (!order.ok()) return order.error();
     auto t = apply(tx, account, order->order_id, step, out);
@@ -524,7 +525,7 @@ Result<std::vector<OrderRecord>> Orders::cancel_all(std::string_view account,
   if (auto ok = check_symbol(symbol); !ok) return ok.error();
   const std::string at = format_rfc3339(clock_.now());
   std::vector<OrderRecord> out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto orders = tx.orders_in(account, allowed_from(Action::Cancel), symbol);
     if (!orders.ok()) return orders.error();
     const Step step{Action::Cancel, at, "cancel_all"};
@@ -579,7 +580,7 @@ Result<Applied> Orders::apply_execution(std::string_view account, const Executio
   }
   const std::string at = format_rfc3339(clock_.now());
   Applied out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto order = r.order_id ? tx.find_order(account, *r.order_id)
                             : tx.find_order_by_client_id(account, *r.client_order_id);
     if (!order.ok()) return order.error();
@@ -633,7 +634,7 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
   const std::int64_t now = clock_.now();
   const std::string at = format_rfc3339(now);
   Replaced out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto found = tx.find_order(account, order_id);
     if (!found.ok()) return found.error();
     auto old = working_half(tx, std::move(found).value());
@@ -688,7 +689,7 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
                     // Pending: no exposure of its own until the venue confirms.
                     r.pending ? PositionStatus::Closed : PositionStatus::Open, at, at};
     if (auto ok = tx.insert(o, out.position); !ok) return ok;
-    if (auto ok = tx.append_event({o.order_id, std::nullopt, o.status, at, step.reason}); !ok) {
+    if (auto ok = tx.append_event(o, std::nullopt, step.reason); !ok) {
       return ok;
     }
     auto linked = tx.set_replaced_by(account, old->order_id, o.order_id);
@@ -713,7 +714,7 @@ Result<OrderRecord> Orders::fill(std::string_view account, std::string_view orde
   }
   const std::string at = format_rfc3339(clock_.now());
   Applied out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto found = tx.find_order(account, order_id);
     if (!found.ok()) return found.error();
     auto order = working_half(tx, std::move(found).value());
@@ -740,7 +741,7 @@ Result<PositionRecord> Orders::liquidate(std::string_view account, std::string_v
   const std::string at = format_rfc3339(clock_.now());
   const Step step{Action::Liquidate, at, "liquidate"};
   std::optional<PositionRecord> out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto position = tx.find_position(account, position_id);
     if (!position.ok()) return position.error();
     if (auto ok = liquidate_one(tx, account, *position, step); !ok) return ok;
@@ -759,7 +760,7 @@ Result<PositionRecord> Orders::liquidate_symbol(std::string_view account, std::s
   const Step step{Action::Liquidate, at, "liquidate"};
   const std::optional<std::string> wanted{std::string(symbol)};
   std::optional<PositionRecord> out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto oldest = tx.positions_in(account, PositionStatus::Open, wanted, 1);
     if (!oldest.ok()) return oldest.error();
     if (oldest->empty()) return not_found("open position not found");
@@ -780,7 +781,7 @@ Result<std::vector<PositionRecord>> Orders::liquidate_all(
   const std::string at = format_rfc3339(clock_.now());
   const Step step{Action::Liquidate, at, "liquidate_all"};
   std::vector<PositionRecord> out;
-  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+  auto written = commit(account, [&](WriteTx& tx) -> Result<void> {
     auto open = tx.positions_in(account, PositionStatus::Open, symbol, std::nullopt);
     if (!open.ok()) return open.error();
     for (PositionRecord& position : *open) {
@@ -791,6 +792,26 @@ Result<std::vector<PositionRecord>> Orders::liquidate_all(
   });
   if (!written.ok()) return written.error();
   return out;
+}
+
+Result<void> Orders::commit(std::string_view account, const Repository::Work& work) {
+  auto written = repo_.write(work);
+  if (written.ok()) bus_.publish(account);
+  return written;
+}
+
+Result<EventPage> Orders::events_since(std::string_view account, std::int64_t after_seq,
+                                       int limit) {
+  if (auto ok = check_account(account); !ok) return ok.error();
+  if (after_seq < 0) return invalid_argument("after must not be negative");
+  if (limit < 1 || limit > kMaxListLimit) {
+    return invalid_argument("limit must be between 1 and 1000");
+  }
+  auto events = repo_.account_events(account, after_seq, limit);
+  if (!events.ok()) return events.error();
+  EventPage page{std::move(events).value(), after_seq};
+  if (!page.events.empty()) page.next_after = page.events.back().seq;
+  return page;
 }
 
 Result<OrderRecord> Orders::get_order(std::string_view account, std::string_view order_id) {

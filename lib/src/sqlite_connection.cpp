@@ -186,13 +186,14 @@ ExecutionRecord read_execution(const Query& row) {
   return e;
 }
 
-OrderEvent read_event(const Query& row) {
+OrderEvent read_event(const Query& row, int first_column) {
+  const int i = first_column;
   OrderEvent e;
-  e.order_id = column_text(row, 0);
-  if (!row.is_null(1)) e.from = column_enum(row, 1, &parse_order_status);
-  e.to = column_enum(row, 2, &parse_order_status);
-  e.at = column_text(row, 3);
-  e.reason = column_text(row, 4);
+  e.order_id = column_text(row, i);
+  if (!row.is_null(i + 1)) e.from = column_enum(row, i + 1, &parse_order_status);
+  e.to = column_enum(row, i + 2, &parse_order_status);
+  e.at = column_text(row, i + 3);
+  e.reason = column_text(row, i + 4);
   return e;
 }
 

@@ -93,7 +93,7 @@ extern const char* const kExecutionColumns;
 
 OrderRecord read_order(const Query& row);
 PositionRecord read_position(const Query& row);
-OrderEvent read_event(const Query& row);
+OrderEvent read_event(const Query& row, int first_column = 0);
 ExecutionRecord read_execution(const Query& row);
 
 // Migrates `db` to the latest schema inside one IMMEDIATE transaction.

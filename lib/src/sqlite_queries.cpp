@@ -166,7 +166,7 @@ Result<std::vector<OrderEvent>> order_events(Connection& c, std::string_view acc
   Query q = c.query(std::string("SELECT ") + kEventColumns +
                     " FROM order_events WHERE order_seq = ?1 ORDER BY id");
   q.integer(1, *seq_of(IdKind::Order, order_id));
-  return read_all<OrderEvent>(q, read_event);
+  return read_all<OrderEvent>(q, [](const Query& row) { return read_event(row); });
 }
 
 std::optional<OrderRecord> set_order_status(Connection& c, std::string_view account,
@@ -316,15 +316,57 @@ Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
   return read_execution(q);
 }
 
-void append_event(Connection& c, const OrderEvent& e) {
-  const auto seq = seq_of(IdKind::Order, e.order_id);
+void append_event(Connection& c, const OrderRecord& after, std::optional<OrderStatus> from,
+                  std::string_view reason) {
+  const auto seq = seq_of(IdKind::Order, after.order_id);
   if (!seq) throw SQLite::Exception("malformed order id in event");
+  // The account's next number: the counter row is the writer's (SQLite has
+  // one writer), the event reads it back in the same transaction.
+  Query next = c.query(
+      "INSERT INTO account_streams (account_id, last_seq) VALUES (?1, 1) "
+      "ON CONFLICT (account_id) DO UPDATE SET last_seq = last_seq + 1");
+  next.text(1, after.account_id).exec();
   Query q = c.query(
-      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  q.integer(1, *seq).text(2, e.order_id);
-  if (e.from) q.text(3, to_string(*e.from));
-  q.text(4, to_string(e.to)).text(5, e.at).text(6, e.reason).exec();
+      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason, "
+      "account_id, seq, filled_amount, average_fill_price) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "(SELECT last_seq FROM account_streams WHERE account_id = ?7), ?8, ?9)");
+  q.integer(1, *seq).text(2, after.order_id);
+  if (from) q.text(3, to_string(*from));
+  q.text(4, to_string(after.status)).text(5, after.updated_at).text(6, reason);
+  q.text(7, after.account_id).text(8, after.filled_amount.text());
+  if (after.average_fill_price) q.text(9, after.average_fill_price->text());
+  q.exec();
+}
+
+std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
+                                        std::int64_t after_seq, int limit) {
+  static const std::string sql = [] {
+    std::string columns = kOrderColumns;
+    std::string out = "SELECT o.";
+    for (char ch : columns) out += ch == ' ' ? std::string(" o.") : std::string(1, ch);
+    return out +
+           ", e.order_id, e.from_status, e.to_status, e.at, e.reason, e.seq, e.filled_amount, "
+           "e.average_fill_price FROM order_events e JOIN orders o ON o.seq = e.order_seq "
+           "WHERE e.account_id = ?1 AND e.seq > ?2 ORDER BY e.seq LIMIT ?3";
+  }();
+  Query q = c.query(sql.c_str());
+  q.text(1, account).integer(2, after_seq).integer(3, limit);
+  std::vector<StreamEvent> out;
+  while (q.step()) {
+    StreamEvent& s = out.emplace_back();
+    s.order = read_order(q);
+    s.event = read_event(q, 21);
+    s.seq = q.column_int64(26);
+    s.order.status = s.event.to;
+    s.order.updated_at = s.event.at;
+    s.fills_known = !q.is_null(27);
+    if (s.fills_known) {
+      s.order.filled_amount = Decimal::parse_stored(q.column_text(27)).value_or(Decimal());
+      s.order.average_fill_price =
+          q.is_null(28) ? std::nullopt : Decimal::parse_stored(q.column_text(28));
+    }
+  }
+  return out;
 }
 
 }  // namespace orderstate::sqlite

@@ -97,8 +97,10 @@ class SqliteTx final : public WriteTx {
                                          std::string_view exec_id) override {
     return guarded([&] { return sqlite::find_execution(c_, account, exec_id); });
   }
-  Result<void> append_event(const OrderEvent& e) override {
-    return guarded([&]() -> Result<void> { return sqlite::append_event(c_, e), Ok{}; });
+  Result<void> append_event(const OrderRecord& after, std::optional<OrderStatus> from,
+                            std::string_view reason) override {
+    return guarded(
+        [&]() -> Result<void> { return sqlite::append_event(c_, after, from, reason), Ok{}; });
   }
 
  private:
@@ -378,6 +380,14 @@ Result<std::int64_t> SqliteRepository::count_orders(std::string_view account, Or
 Result<std::vector<OrderEvent>> SqliteRepository::order_events(std::string_view account,
                                                                std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::order_events(c, account, id); });
+}
+
+Result<std::vector<StreamEvent>> SqliteRepository::account_events(std::string_view account,
+                                                                  std::int64_t after_seq,
+                                                                  int limit) {
+  return impl_->read([&](Connection& c) -> Result<std::vector<StreamEvent>> {
+    return sqlite::account_events(c, account, after_seq, limit);
+  });
 }
 
 Result<PositionRecord> SqliteRepository::get_position(std::string_view account,

@@ -9,7 +9,7 @@
 namespace orderstate::sqlite {
 namespace {
 
-constexpr std::array<const char*, 4> kMigrations{
+constexpr std::array<const char*, 5> kMigrations{
     // 1: orders, positions, the event journal and the ID counter. Every lookup
     // a request makes has an index; symbols compare case-insensitively.
     R"sql(
@@ -224,6 +224,43 @@ CREATE TABLE executions_v4 (
 INSERT INTO executions_v4 SELECT * FROM executions;
 DROP TABLE executions;
 ALTER TABLE executions_v4 RENAME TO executions;
+)sql",
+    // 5: the journal as a stream (issue 16). Each event gets its account and
+    // a per-account sequence (no gap, no reuse: account_streams counts it
+    // inside the committing transaction), and the order's fills after it
+    // (NULL for events journaled before this version: not recorded then).
+    // Existing events are numbered per account in journal order. The table
+    // is rebuilt for the NOT NULL columns.
+    R"sql(
+CREATE TABLE order_events_v5 (
+  id          INTEGER PRIMARY KEY,
+  order_seq   INTEGER NOT NULL,
+  order_id    TEXT NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  account_id  TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  filled_amount TEXT,
+  average_fill_price TEXT
+);
+INSERT INTO order_events_v5 (id, order_seq, order_id, from_status, to_status, at, reason,
+                             account_id, seq)
+  SELECT e.id, e.order_seq, e.order_id, e.from_status, e.to_status, e.at, e.reason, o.account_id,
+         ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY e.id)
+  FROM order_events e JOIN orders o ON o.seq = e.order_seq;
+DROP TABLE order_events;
+ALTER TABLE order_events_v5 RENAME TO order_events;
+CREATE INDEX order_events_by_order ON order_events (order_seq, id);
+CREATE UNIQUE INDEX order_events_by_account ON order_events (account_id, seq);
+
+CREATE TABLE account_streams (
+  account_id TEXT PRIMARY KEY,
+  last_seq   INTEGER NOT NULL
+);
+INSERT INTO account_streams (account_id, last_seq)
+  SELECT account_id, MAX(seq) FROM order_events GROUP BY account_id;
 )sql",
 };
 

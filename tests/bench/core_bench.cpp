@@ -88,10 +88,16 @@ void raw_step(sqlite3_stmt* s) {
   sqlite3_stmt* position = raw_prepare(
       db,
       "UPDATE positions SET status = 'CLOSED', updated_at = ?1 WHERE seq = ?2 AND status = 'OPEN'");
+  // The stream number (issue 16), as the library counts it.
+  sqlite3_stmt* counter =
+      raw_prepare(db,
+                  "INSERT INTO account_streams (account_id, last_seq) VALUES ('acct', 1) "
+                  "ON CONFLICT (account_id) DO UPDATE SET last_seq = last_seq + 1");
   sqlite3_stmt* event = raw_prepare(
       db,
-      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
-      "VALUES (?1, ?2, 'OPEN', 'CANCELED', ?3, 'cancel')");
+      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason, "
+      "account_id, seq, filled_amount) VALUES (?1, ?2, 'OPEN', 'CANCELED', ?3, 'cancel', 'acct', "
+      "(SELECT last_seq FROM account_streams WHERE account_id = 'acct'), '0')");
   const char* at = "2026-03-03T12:05:00Z";
   const auto t0 = Steady::now();
   for (const auto& id : ids) {
@@ -105,6 +111,7 @@ void raw_step(sqlite3_stmt* s) {
     sqlite3_bind_text(position, 1, at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(position, 2, seq);
     raw_step(position);
+    raw_step(counter);
     sqlite3_bind_int64(event, 1, seq);
     sqlite3_bind_text(event, 2, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
     sqlite3_bind_text(event, 3, at, -1, SQLITE_STATIC);
@@ -112,7 +119,7 @@ void raw_step(sqlite3_stmt* s) {
     raw_step(commit);
   }
   const double rate = static_cast<double>(ids.size()) / seconds_since(t0);
-  for (sqlite3_stmt* s : {begin, commit, order, position, event}) sqlite3_finalize(s);
+  for (sqlite3_stmt* s : {begin, commit, order, position, counter, event}) sqlite3_finalize(s);
   return rate;
 }
 

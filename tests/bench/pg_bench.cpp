@@ -117,8 +117,11 @@ PGresult* run(PGconn* c, const char* name, std::vector<const char*> params, Exec
           "UPDATE positions SET status = 'CLOSED', updated_at = $1 WHERE seq = $2 AND "
           "position_id = $3 AND status = 'OPEN'");
   prepare(c, "append_event",
-          "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason) "
-          "VALUES ($1, $2, 'OPEN', 'CANCELED', $3, 'cancel')");
+          "WITH n AS (INSERT INTO account_streams (account_id, last_seq) VALUES ('acct', 1) "
+          "ON CONFLICT (account_id) DO UPDATE SET last_seq = account_streams.last_seq + 1 "
+          "RETURNING last_seq) INSERT INTO order_events (order_seq, order_id, from_status, "
+          "to_status, at, reason, account_id, seq, filled_amount) SELECT $1, $2, 'OPEN', "
+          "'CANCELED', $3, 'cancel', 'acct', n.last_seq, '0' FROM n");
   const std::string at = format_rfc3339(kSeedTime);
   const auto t0 = Steady::now();
   for (const auto& id : ids) {

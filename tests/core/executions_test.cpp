@@ -895,7 +895,7 @@ TEST_CASE("racing pending replaces, venue answers, trades and a cancel lose and 
   const Placed p = place(s, limit_buy("1.00", "100"));
   constexpr int kTrades = 60;
   std::atomic<int> next_trade{0}, applied{0}, trade_other{0}, answers{0};
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{false}, canceled{false};
   auto holder_id = [&] {  // the chain followed through REPLACED orders
     std::string id = p.order.order_id;
     for (auto o = s.orders.get_order("acct", id);
@@ -915,11 +915,12 @@ TEST_CASE("racing pending replaces, venue answers, trades and a cancel lose and 
       }
     });
   }
-  for (int t = 0; t < 2; ++t) {
+  for (int t = 0; t < 2; ++t) {  // pending replaces of the holder until it is canceled
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) {
-        const std::string amount = "1." + std::to_string(10 + t * 20 + i);
+      for (int i = 0; !canceled.load() && i < 100000; ++i) {
+        const std::string amount = "1." + std::to_string(10 + t * 50 + i % 50);
         (void)s.orders.replace("acct", holder_id(), {.amount = amount, .pending = true});
+        std::this_thread::yield();
       }
     });
   }
@@ -935,16 +936,17 @@ TEST_CASE("racing pending replaces, venue answers, trades and a cancel lose and 
     }
   });
   threads.emplace_back([&] {
-    while (next_trade.load() < kTrades / 2) std::this_thread::yield();
+    while (next_trade.load() < kTrades / 2 || answers.load() < 6) std::this_thread::yield();
     // (A confirm may move the chain on between reading and canceling.)
     while (!s.orders.cancel("acct", holder_id()).ok()) std::this_thread::yield();
+    canceled = true;
   });
   for (std::size_t t = 0; t < 6; ++t) threads[t].join();
   done = true;
   for (std::size_t t = 6; t < threads.size(); ++t) threads[t].join();
   CHECK(trade_other == 0);
   CHECK(applied == kTrades);
-  CHECK(answers > 0);
+  CHECK(answers >= 6);
   // Walk the chain: every order REPLACED (CLOSED position) up to the holder,
   // which has every fill; every order that was to replace and was refused
   // is REJECTED with a CLOSED position and no fill of its own beyond what it

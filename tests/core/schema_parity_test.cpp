@@ -406,10 +406,10 @@ TEST_CASE("the SQLite and PostgreSQL schemas describe the same tables, constrain
   const Schema postgres = read_postgres(pg.uri());
 
   // The tables, bookkeeping included.
-  CHECK(sqlite.tables ==
-        std::set<std::string>{"executions", "id_sequence", "order_events", "orders", "positions"});
-  CHECK(postgres.tables == std::set<std::string>{"executions", "order_events", "orders",
-                                                 "positions", "schema_version"});
+  CHECK(sqlite.tables == std::set<std::string>{"account_streams", "executions", "id_sequence",
+                                               "order_events", "orders", "positions"});
+  CHECK(postgres.tables == std::set<std::string>{"account_streams", "executions", "order_events",
+                                                 "orders", "positions", "schema_version"});
 
   // The readers and the mapping work: facts of each kind, read on both sides.
   const std::vector<std::string> known = {
@@ -428,6 +428,8 @@ TEST_CASE("the SQLite and PostgreSQL schemas describe the same tables, constrain
       "orders index orders_by_symbol (account_id, lower(symbol), seq)",
       "order_events column 4 from_status text null",
       "order_events primary key (id)",
+      "order_events index order_events_by_account unique (account_id, seq)",
+      "account_streams primary key (account_id)",
   };
   for (const auto& fact : known) {
     INFO(fact);

@@ -43,7 +43,7 @@ TEST_CASE("a database with a newer schema is refused with a clear error", "[sqli
   REQUIRE_FALSE(repo.ok());
   CHECK(repo.code() == Errc::Storage);
   CHECK(repo.error().message ==
-        "database schema version 99 is newer than this orderstate supports (4)");
+        "database schema version 99 is newer than this orderstate supports (5)");
 }
 
 TEST_CASE("the schema version is recorded and reopening does not migrate again", "[sqlite]") {
@@ -85,6 +85,21 @@ CREATE INDEX positions_by_account ON positions (account_id, seq);
 CREATE INDEX positions_by_status ON positions (account_id, status, seq);
 CREATE INDEX positions_by_status_symbol ON positions (account_id, status, symbol, seq);
 DROP TABLE executions;
+DROP TABLE account_streams;
+CREATE TABLE order_events_v1 (
+  id          INTEGER PRIMARY KEY,
+  order_seq   INTEGER NOT NULL,
+  order_id    TEXT NOT NULL,
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  at          TEXT NOT NULL,
+  reason      TEXT NOT NULL
+);
+INSERT INTO order_events_v1 SELECT id, order_seq, order_id, from_status, to_status, at, reason
+  FROM order_events;
+DROP TABLE order_events;
+ALTER TABLE order_events_v1 RENAME TO order_events;
+CREATE INDEX order_events_by_order ON order_events (order_seq, id);
 ALTER TABLE orders RENAME TO orders_v3;
 CREATE TABLE orders (
   seq             INTEGER PRIMARY KEY,
@@ -158,7 +173,7 @@ TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows
   Service s({db.path()});
   {
     SQLite::Database raw(db.path(), SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 4);
+    CHECK(raw.execAndGet("PRAGMA user_version").getInt() == 5);
     CHECK(index_names(raw, "positions") == std::vector<std::string>{"positions_by_account",
                                                                     "positions_by_status",
                                                                     "positions_by_status_symbol"});
@@ -179,6 +194,15 @@ TEST_CASE("a version 1 database is upgraded: positions.side gets its CHECK, rows
   auto next = s.orders.place("acct", limit_buy());
   REQUIRE(next.ok());
   CHECK(next->position.position_id == "pos-20260303120000-3");
+  // The journal written before version 5 is numbered per account, in order;
+  // its fills were not recorded then, the new events' are.
+  const auto events = s.orders.events_since("acct", 0).value().events;
+  REQUIRE(events.size() == 5);
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].seq == std::int64_t(i) + 1);
+  CHECK(events[2].event.reason == "cancel");
+  CHECK_FALSE(events[2].fills_known);
+  CHECK(events[3].fills_known);
+  CHECK(events[4].event.reason == "place");
 }
 
 TEST_CASE("a version 1 database with a position side v2 refuses stays at version 1, unharmed",

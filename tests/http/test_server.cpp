@@ -46,6 +46,13 @@ Result<std::vector<OrderEvent>> FaultyRepository::order_events(std::string_view 
   return inner_->order_events(account, order_id);
 }
 
+Result<std::vector<StreamEvent>> FaultyRepository::account_events(std::string_view account,
+                                                                  std::int64_t after_seq,
+                                                                  int limit) {
+  if (auto e = injected()) return *e;
+  return inner_->account_events(account, after_seq, limit);
+}
+
 Result<PositionRecord> FaultyRepository::get_position(std::string_view account,
                                                       std::string_view position_id) {
   if (auto e = injected()) return *e;

@@ -40,6 +40,8 @@ class FaultyRepository final : public Repository {
       std::string_view account, std::span<const OrderStatus> statuses, std::string_view cutoff,
       int limit, const std::optional<InFlightCursor>& after) override;
   Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) override;
+  Result<std::vector<StreamEvent>> account_events(std::string_view account, std::int64_t after_seq,
+                                                  int limit) override;
   Result<std::vector<OrderEvent>> order_events(std::string_view account,
                                                std::string_view order_id) override;
   Result<PositionRecord> get_position(std::string_view account,

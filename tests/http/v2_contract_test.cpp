@@ -171,6 +171,7 @@ std::vector<V2Exchange> v2_storage_exchanges(const std::string& order, int statu
       {"GET", kV2 + "orders", "", status},
       {"GET", kV2 + "orders/" + order, "", status},
       {"GET", kV2 + "orders/" + order + "/events", "", status},
+      {"GET", kV2 + "events?after=0", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel_request", "", status},
       {"POST", kV2 + "orders/" + order + "/replace", R"({"amount":"0.02"})", status},
@@ -484,6 +485,43 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
   CHECK(at(working, "/data/order/filled_amount") == "0.006");
   CHECK(at(working, "/data/order/remaining_amount") == "0.024");
   CHECK(s.get("orders/" + next_id).body.find(R"("status":"OPEN")") != std::string::npos);
+
+  // The account's stream (issue 16): every change above, numbered, with the
+  // order as it was then; pages resume after next_after.
+  for (const V2Exchange& e : std::vector<V2Exchange>{
+           {"GET", kV2 + "events?after=-1", "", 400},
+           {"GET", kV2 + "events?after=x", "", 400},
+           {"GET", kV2 + "events?limit=0", "", 400},
+           {"GET", kV2 + "events?wait=31", "", 400},
+           {"GET", kV2 + "events?after=1&after=2", "", 400},
+           {"GET", kV2 + "events", "", 401, ""},
+       }) {
+    conformance.check(s, e);
+  }
+  CHECK(conformance.check(s, {"GET", kV2 + "events?wait=1.5", "", 400}).body ==
+        failure("wait must be between 0 and 30 seconds"));
+  const rapidjson::Document first =
+      parse(conformance.check(s, {"GET", kV2 + "events?limit=2", "", 200}).body);
+  CHECK(at(first, "/data/count") == "2");
+  CHECK(at(first, "/data/events/0/seq") == "1");
+  CHECK(at(first, "/data/events/0/from") == "null");
+  CHECK(at(first, "/data/events/0/reason") == "place");
+  CHECK(at(first, "/data/events/0/fills_recorded") == "true");
+  CHECK(at(first, "/data/events/0/order/status") == "OPEN");
+  CHECK(at(first, "/data/events/0/order/filled_amount") == "0");
+  CHECK(at(first, "/data/next_after") == "2");
+  const rapidjson::Document second =
+      parse(conformance.check(s, {"GET", kV2 + "events?after=2&limit=1", "", 200}).body);
+  CHECK(at(second, "/data/events/0/seq") == "3");
+  CHECK(at(second, "/data/next_after") == "3");
+  // Past the end, with a wait: nothing commits, so the answer is empty after it.
+  const rapidjson::Document all =
+      parse(conformance.check(s, {"GET", kV2 + "events?limit=1000", "", 200}).body);
+  const std::string last = at(all, "/data/next_after");
+  const rapidjson::Document none =
+      parse(conformance.check(s, {"GET", kV2 + "events?after=" + last + "&wait=1", "", 200}).body);
+  CHECK(at(none, "/data/count") == "0");
+  CHECK(at(none, "/data/next_after") == last);
 
   // Storage failures.
   s.repository().fault = Fault::Unavailable;

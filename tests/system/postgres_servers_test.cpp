@@ -23,6 +23,7 @@
 #include "../skip.hpp"
 #include "api.hpp"
 #include "race.hpp"
+#include "stream.hpp"
 
 using namespace orderstate::system_test;
 using orderstate::testing::with_database;
@@ -132,6 +133,25 @@ TEST_CASE("duplicate trade reports through two servers on one PostgreSQL count e
   REQUIRE(second.port() > 0);
   const int ports[2] = {first.port(), second.port()};
   require_trades_exactly_once(ports);
+  CHECK(first.stop() == 0);
+  CHECK(second.stop() == 0);
+}
+
+// Issue 16: subscribers follow the stream through either server while
+// writers go through both; each ends with exactly the account's journal.
+TEST_CASE(
+    "subscribers that drop and resume see the stream exactly, through two servers on one "
+    "PostgreSQL",
+    "[system][postgres][stream]") {
+  REQUIRE_PG_URI();
+  TempDir dir;
+  const std::string uri = fresh_database(pg_uri, "stream");
+  ServerProcess first(pg_options(uri, dir, "a.log"));
+  ServerProcess second(pg_options(uri, dir, "b.log"));
+  INFO(read_text(dir.path() / "a.log") << read_text(dir.path() / "b.log"));
+  REQUIRE(first.port() > 0);
+  REQUIRE(second.port() > 0);
+  require_streams_match({first.port(), second.port()}, 4, 6, 30);
   CHECK(first.stop() == 0);
   CHECK(second.stop() == 0);
 }

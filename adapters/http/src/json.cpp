@@ -163,6 +163,27 @@ void write_event_v2(JsonWriter& w, const OrderEvent& e) {
   write_event_as(w, e, true_status);
 }
 
+void write_stream_event(JsonWriter& w, const StreamEvent& e) {
+  w.StartObject();
+  w.Key("seq");
+  w.Int64(e.seq);
+  write_member(w, "order_id", e.event.order_id);
+  w.Key("from");
+  if (e.event.from) {
+    write_string(w, to_string(*e.event.from));
+  } else {
+    w.Null();
+  }
+  write_member(w, "to", to_string(e.event.to));
+  write_member(w, "at", e.event.at);
+  write_member(w, "reason", e.event.reason);
+  w.Key("fills_recorded");
+  w.Bool(e.fills_known);
+  w.Key("order");
+  write_order_v2(w, e.order);
+  w.EndObject();
+}
+
 std::string error_body(std::string_view message) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);

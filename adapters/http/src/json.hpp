@@ -31,6 +31,9 @@ void write_position(JsonWriter& w, const PositionRecord& position);
 // v1 shows statuses as v1_status does; v2 the true ones.
 void write_event(JsonWriter& w, const OrderEvent& event);
 void write_event_v2(JsonWriter& w, const OrderEvent& event);
+// A line of an account's stream (GET /api/v2/events): seq, the event's
+// fields, fills_recorded, and the order as it was right after it (v2 shape).
+void write_stream_event(JsonWriter& w, const StreamEvent& event);
 
 // {"status":"error","error":<message>}
 std::string error_body(std::string_view message);

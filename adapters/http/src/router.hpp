@@ -69,7 +69,7 @@ class Router {
 RouteCounter* counter_for(const Context& ctx, std::string_view label);
 // Counts the answer in `res`; does nothing for a null counter.
 inline void count(RouteCounter* counter, const httplib::Response& res) {
-  if (counter != nullptr) counter->record(res.status);
+  if (counter != nullptr && res.status != kParked) counter->record(res.status);
 }
 
 // Runs `body`, answering 500 "internal error" if anything escapes it.

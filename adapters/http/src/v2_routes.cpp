@@ -4,6 +4,7 @@
 // verbatim (they are written for clients).
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "json.hpp"
 #include "orderstate/decimal.hpp"
@@ -298,9 +299,70 @@ void execution(const Call& c, httplib::Response& res) {
             }));
 }
 
+// A query integer in [low, high]; nullopt when absent (use the default) or
+// `bad` set when malformed or out of range.
+std::optional<std::int64_t> query_int(const httplib::Request& req, const char* key,
+                                      std::int64_t low, std::int64_t high, bool& bad) {
+  if (!req.has_param(key)) return std::nullopt;
+  const std::string s = req.get_param_value(key);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < low || v > high) bad = true;
+  return v;
+}
+
+// GET events?after=SEQ&limit=N&wait=S: the account's stream after SEQ;
+// with wait, a long poll: nothing yet waits up to S seconds for the next
+// commit (parked at the edge when it can, RouteOptions::park).
+void stream_events(const Call& c, httplib::Response& res) {
+  for (const char* key : {"after", "limit", "wait"}) {
+    if (c.req.get_param_value_count(key) > 1) {
+      return send_error(res, 400, "repeated query parameter");
+    }
+  }
+  bool bad_after = false, bad_limit = false, bad_wait = false;
+  const std::int64_t after =
+      query_int(c.req, "after", 0, std::numeric_limits<std::int64_t>::max(), bad_after).value_or(0);
+  const int limit = static_cast<int>(query_int(c.req, "limit", 1, 1000, bad_limit).value_or(100));
+  const auto wait = std::chrono::seconds(query_int(c.req, "wait", 0, 30, bad_wait).value_or(0));
+  if (bad_after) return send_error(res, 400, "invalid after");
+  if (bad_limit) return send_error(res, 400, "limit must be between 1 and 1000");
+  if (bad_wait) return send_error(res, 400, "wait must be between 0 and 30 seconds");
+  EventBus& bus = c.ctx.orders.events();
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    // The generation first: a commit after this read wakes the wait below.
+    std::uint64_t generation = bus.generation(c.account);
+    auto page = c.ctx.orders.events_since(c.account, after, limit);
+    if (!page.ok()) return fail(c, res, page.error(), kWords);
+    const auto now = std::chrono::steady_clock::now();
+    if (page->events.empty() && now < deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+      if (c.ctx.options.park && c.ctx.options.park(c.account, generation, left)) {
+        res.status = kParked;
+        return;
+      }
+      if (!c.ctx.options.park) {
+        // This thread waits; at most a second at a time (other processes'
+        // commits are not published here).
+        bus.wait(c.account, generation, std::min(deadline, now + std::chrono::seconds(1)));
+        continue;
+      }
+    }
+    return send_json(res, 200, success_body([&](JsonWriter& w) {
+                       w.StartObject();
+                       write_list(w, "events", page->events, write_stream_event);
+                       w.Key("next_after");
+                       w.Int64(page->next_after);
+                       w.EndObject();
+                     }));
+  }
+}
+
 }  // namespace
 
 void add_v2_routes(Router& router) {
+  router.get("events", "events", stream_events);
   router.post("orders", "orders", place);
   router.get("orders", "orders", list);
   router.get("orders/([^/]+)", "orders/{order_id}", get);

@@ -150,4 +150,20 @@ struct OrderEvent {
   friend bool operator==(const OrderEvent&, const OrderEvent&) = default;
 };
 
+// One line of an account's journal read as a stream (issue 16).
+struct StreamEvent {
+  // Per account: 1, 2, 3, ... in commit order, no gap, never reused (counted
+  // inside the transaction that journaled the event).
+  std::int64_t seq = 0;
+  OrderEvent event;
+  // The order as it was right after the event: status event.to, updated_at
+  // event.at, filled_amount / average_fill_price as they were then; its other
+  // fields never change after place, except pending_since and replaced_by,
+  // which are as stored now. For an event
+  // journaled before schema version 5 its fills were not recorded:
+  // fills_known is false and the two are the order's current ones.
+  OrderRecord order;
+  bool fills_known = true;
+};
+
 }  // namespace orderstate

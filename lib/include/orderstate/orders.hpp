@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "orderstate/clock.hpp"
+#include "orderstate/event_bus.hpp"
 #include "orderstate/order.hpp"
 #include "orderstate/repository.hpp"
 #include "orderstate/result.hpp"
@@ -95,6 +96,12 @@ struct OrderQuery {
   std::optional<std::string> symbol;
   int limit = 100;                    // 1..kMaxListLimit
   std::optional<std::string> cursor;  // next_cursor of the previous page
+};
+
+// A stretch of an account's journal stream (Orders::events_since).
+struct EventPage {
+  std::vector<StreamEvent> events;  // seq order
+  std::int64_t next_after = 0;      // the last seq given, else the `after` asked: ask after it
 };
 
 struct OrderPage {
@@ -242,10 +249,28 @@ class Orders {
   // The clock records are stamped with.
   const Clock& clock() const { return clock_; }
 
+  // The account's journal as a stream (issue 16): its events after stream
+  // number `after_seq` (0: from the start), in seq order, at most `limit`
+  // (1..1000), each with the order as it was right after it. Every change
+  // of any of the account's orders is one event, numbered 1, 2, 3, ... per
+  // account in commit order with no gap and no reuse, visible only once
+  // committed; so reading from next_after on never misses or repeats one,
+  // across restarts too. InvalidArgument for a negative after_seq or a bad
+  // limit.
+  Result<EventPage> events_since(std::string_view account, std::int64_t after_seq, int limit = 100);
+  // Says when an account's stream grew, for waiting instead of polling
+  // (event_bus.hpp): every write of this Orders publishes the account it
+  // wrote after it committed. Thread-safe.
+  EventBus& events() { return bus_; }
+
  private:
+  // repo_.write, then the account's stream generation grows (when it committed).
+  Result<void> commit(std::string_view account, const Repository::Work& work);
+
   Repository& repo_;
   const Clock& clock_;
   OrdersOptions options_;
+  EventBus bus_;
 };
 
 }  // namespace orderstate

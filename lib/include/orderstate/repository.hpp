@@ -99,7 +99,11 @@ class WriteTx {
   // The same for a position (its order's transition says which).
   virtual Result<bool> set_position_status(std::string_view position_id, PositionStatus from,
                                            PositionStatus to, std::string_view at) = 0;
-  virtual Result<void> append_event(const OrderEvent& event) = 0;
+  // Journals a change of `after` (its status and fills now, at its
+  // updated_at) from `from` (nullopt: it was created), for `reason`; the
+  // event takes the next number of after.account_id's stream (issue 16).
+  virtual Result<void> append_event(const OrderRecord& after, std::optional<OrderStatus> from,
+                                    std::string_view reason) = 0;
 };
 
 class Repository {
@@ -138,6 +142,10 @@ class Repository {
   // The journal of one order, oldest first; NotFound if the order is not the account's.
   virtual Result<std::vector<OrderEvent>> order_events(std::string_view account,
                                                        std::string_view order_id) = 0;
+  // The account's journal after stream number `after_seq`, in seq order, at
+  // most `limit` events (issue 16).
+  virtual Result<std::vector<StreamEvent>> account_events(std::string_view account,
+                                                          std::int64_t after_seq, int limit) = 0;
   virtual Result<PositionRecord> get_position(std::string_view account,
                                               std::string_view position_id) = 0;
   // The account's positions (in `status` when given), oldest first.

@@ -229,8 +229,8 @@ ExecutionRecord read_execution(const pqxx::row& row) {
   return e;
 }
 
-OrderEvent read_event(const pqxx::row& row) {
-  auto col = [&](int i) { return row[i]; };
+OrderEvent read_event(const pqxx::row& row, int first_column) {
+  auto col = [&](int i) { return row[first_column + i]; };
   OrderEvent e;
   e.order_id = col(0).c_str();
   if (!col(1).is_null()) e.from = column_enum(col(1), &parse_order_status);

@@ -103,7 +103,7 @@ extern const char* const kExecutionColumns;
 // Throw on a value the schema's CHECK constraints make impossible.
 OrderRecord read_order(const pqxx::row& row);
 PositionRecord read_position(const pqxx::row& row);
-OrderEvent read_event(const pqxx::row& row);
+OrderEvent read_event(const pqxx::row& row, int first_column = 0);
 ExecutionRecord read_execution(const pqxx::row& row);
 
 // Migrates the database to the latest schema, in one transaction under an

@@ -348,18 +348,61 @@ Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
   return read_execution(r[0]);
 }
 
-void append_event(Connection& c, const OrderEvent& e) {
-  const auto seq = seq_of(IdKind::Order, e.order_id);
+void append_event(Connection& c, const OrderRecord& after, std::optional<OrderStatus> from,
+                  std::string_view reason) {
+  const auto seq = seq_of(IdKind::Order, after.order_id);
   if (!seq) throw std::invalid_argument("malformed order id in event");
+  // One statement: the account's counter row is taken (locked until this
+  // transaction ends, so a concurrent writer of the account, on this server
+  // or another, waits and then counts on from the committed value) and the
+  // event carries the number.
   Params a;
-  std::string sql =
-      "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
-      "reason) VALUES (" +
-      a.int_arg(*seq) + ", " + a.text_arg(e.order_id) + ", ";
-  sql += a.arg(e.from ? std::optional<std::string>(to_string(*e.from)) : std::nullopt, "text");
-  sql += ", " + a.text_arg(to_string(e.to)) + ", " + a.text_arg(e.at) + ", " +
-         a.text_arg(e.reason) + ")";
+  std::string sql = "WITH n AS (INSERT INTO account_streams (account_id, last_seq) VALUES (" +
+                    a.text_arg(after.account_id) +
+                    ", 1) ON CONFLICT (account_id) DO UPDATE SET last_seq = "
+                    "account_streams.last_seq + 1 RETURNING last_seq) "
+                    "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
+                    "reason, account_id, seq, filled_amount, average_fill_price) SELECT " +
+                    a.int_arg(*seq) + ", " + a.text_arg(after.order_id) + ", ";
+  sql += a.arg(from ? std::optional<std::string>(to_string(*from)) : std::nullopt, "text");
+  sql += ", " + a.text_arg(to_string(after.status)) + ", " + a.text_arg(after.updated_at) + ", " +
+         a.text_arg(reason) + ", " + a.text_arg(after.account_id) + ", n.last_seq, " +
+         a.text_arg(after.filled_amount.text()) + ", ";
+  sql +=
+      a.arg(after.average_fill_price ? std::optional<std::string>(after.average_fill_price->text())
+                                     : std::nullopt,
+            "text");
+  sql += " FROM n";
   c.run(sql, a);
+}
+
+std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
+                                        std::int64_t after_seq, int limit) {
+  Params a;
+  const std::string sql =
+      "SELECT " + prefixed(kOrderColumns, "o") + ", " + prefixed(kEventColumns, "e") +
+      ", e.seq, e.filled_amount, e.average_fill_price FROM order_events e JOIN orders o ON "
+      "o.seq = e.order_seq WHERE e.account_id = " +
+      a.text_arg(account) + " AND e.seq > " + a.int_arg(after_seq) + " ORDER BY e.seq LIMIT " +
+      a.int_arg(limit);
+  const pqxx::result r = c.run(sql, a);
+  std::vector<StreamEvent> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    StreamEvent& s = out.emplace_back();
+    s.order = read_order(row);
+    s.event = read_event(row, 21);
+    s.seq = row[26].as<std::int64_t>();
+    s.order.status = s.event.to;
+    s.order.updated_at = s.event.at;
+    s.fills_known = !row[27].is_null();
+    if (s.fills_known) {
+      s.order.filled_amount = Decimal::parse_stored(row[27].c_str()).value_or(Decimal());
+      s.order.average_fill_price =
+          row[28].is_null() ? std::nullopt : Decimal::parse_stored(row[28].c_str());
+    }
+  }
+  return out;
 }
 
 }  // namespace orderstate::pg

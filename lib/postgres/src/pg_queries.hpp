@@ -67,6 +67,9 @@ bool set_position_fill(Connection& c, std::string_view position_id, const Decima
 bool insert_execution(Connection& c, const ExecutionRecord& e);
 Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
                                        std::string_view exec_id);
-void append_event(Connection& c, const OrderEvent& event);
+void append_event(Connection& c, const OrderRecord& after, std::optional<OrderStatus> from,
+                  std::string_view reason);
+std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
+                                        std::int64_t after_seq, int limit);
 
 }  // namespace orderstate::pg

@@ -148,6 +148,14 @@ Result<std::vector<OrderEvent>> PostgresRepository::order_events(std::string_vie
   return impl_->readers.run([&](pg::Connection& c) { return pg::order_events(c, account, id); });
 }
 
+Result<std::vector<StreamEvent>> PostgresRepository::account_events(std::string_view account,
+                                                                    std::int64_t after_seq,
+                                                                    int limit) {
+  return impl_->readers.run([&](pg::Connection& c) -> Result<std::vector<StreamEvent>> {
+    return pg::account_events(c, account, after_seq, limit);
+  });
+}
+
 Result<PositionRecord> PostgresRepository::get_position(std::string_view account,
                                                         std::string_view id) {
   return impl_->readers.run(

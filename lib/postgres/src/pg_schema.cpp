@@ -13,7 +13,7 @@ namespace {
 // Symbols compare case-insensitively, ASCII only (as SQLite's NOCASE): the
 // "C" collation makes lower() independent of the database's locale. Indexes
 // and queries must spell the expression the same way (see pg_queries.cpp).
-constexpr std::array<const char*, 3> kMigrations{
+constexpr std::array<const char*, 4> kMigrations{
     // 1: orders, positions, the event journal and the ID sequence. Every
     // lookup a request makes has an index.
     R"sql(
@@ -114,6 +114,25 @@ ALTER TABLE orders ADD CONSTRAINT orders_status_check CHECK (status IN ('OPEN', 
 ALTER TABLE executions DROP CONSTRAINT executions_kind_check;
 ALTER TABLE executions ADD CONSTRAINT executions_kind_check CHECK (kind IN ('TRADE', 'CANCELED',
   'EXPIRED', 'REJECTED', 'NEW', 'CANCEL_REJECTED', 'REPLACED'));
+)sql",
+    // 4: the journal as a stream (issue 16); SQLite's migration 5.
+    R"sql(
+ALTER TABLE order_events ADD COLUMN account_id text, ADD COLUMN seq bigint,
+  ADD COLUMN filled_amount text, ADD COLUMN average_fill_price text;
+UPDATE order_events e SET account_id = n.account_id, seq = n.seq
+  FROM (SELECT e2.id, o.account_id,
+               ROW_NUMBER() OVER (PARTITION BY o.account_id ORDER BY e2.id) AS seq
+        FROM order_events e2 JOIN orders o ON o.seq = e2.order_seq) n
+  WHERE n.id = e.id;
+ALTER TABLE order_events ALTER COLUMN account_id SET NOT NULL, ALTER COLUMN seq SET NOT NULL;
+CREATE UNIQUE INDEX order_events_by_account ON order_events (account_id, seq);
+
+CREATE TABLE account_streams (
+  account_id text PRIMARY KEY,
+  last_seq   bigint NOT NULL
+);
+INSERT INTO account_streams (account_id, last_seq)
+  SELECT account_id, MAX(seq) FROM order_events GROUP BY account_id;
 )sql",
 };
 

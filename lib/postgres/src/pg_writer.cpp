@@ -100,8 +100,9 @@ class PgTx final : public WriteTx {
                                          std::string_view exec_id) override {
     return op([&] { return pg::find_execution(c_, account, exec_id); });
   }
-  Result<void> append_event(const OrderEvent& e) override {
-    return op([&]() -> Result<void> { return pg::append_event(c_, e), Ok{}; });
+  Result<void> append_event(const OrderRecord& after, std::optional<OrderStatus> from,
+                            std::string_view reason) override {
+    return op([&]() -> Result<void> { return pg::append_event(c_, after, from, reason), Ok{}; });
   }
 
  private:

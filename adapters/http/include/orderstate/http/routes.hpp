@@ -8,6 +8,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,10 @@
 namespace orderstate::http {
 
 inline constexpr std::size_t kDefaultPayloadMaxLength = 64 * 1024;
+
+// The status a route leaves in its response when RouteOptions::park took
+// the request: no answer yet.
+inline constexpr int kParked = 0;
 
 struct RouteOptions {
   // Every endpoint lives under this path.
@@ -51,6 +56,19 @@ struct RouteOptions {
   // `metrics_path` (no key needed; not mounted when empty).
   std::shared_ptr<Metrics> metrics;
   std::string metrics_path = "/metrics";
+  // Long-poll parking (GET /api/v2/events?wait=S, issue 16). Without it a
+  // wait blocks the thread that runs the route. With it, a route that finds
+  // no event calls park(account, generation, wait) instead: true means the
+  // caller (an HTTP edge that owns the connection) keeps the request and
+  // runs it again once the account's stream generation (Orders::events())
+  // is no longer `generation`, every second (other processes' commits are
+  // not published here), and once `wait` has passed since the request was
+  // first parked; then park returns false and the route answers what there
+  // is. A parked run leaves the response's status at kParked (not counted,
+  // not an answer: discard it). Called on the route's thread.
+  std::function<bool(std::string_view account, std::uint64_t generation,
+                     std::chrono::milliseconds wait)>
+      park;
 };
 
 // Adds the routes (and 405 answers for their other methods) to `server`, and
