@@ -59,7 +59,7 @@ fuzz: deps
 bench: deps
 	@bash cmake/install-deps.sh bench
 	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DORDERSTATE_WITH_POSTGRES=ON
-	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench edge_bench
+	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench edge_bench stream_bench
 	bash tests/bench/run.sh build-bench $(BUILD)/bench
 	bash tests/bench/pg_run.sh build-bench $(BUILD)/bench
 

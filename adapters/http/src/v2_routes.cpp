@@ -330,13 +330,35 @@ void stream_events(const Call& c, httplib::Response& res) {
   if (bad_wait) return send_error(res, 400, "wait must be between 0 and 30 seconds");
   EventBus& bus = c.ctx.orders.events();
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  const auto page_body = [&](const EventPage& page) {
+    return success_body([&](JsonWriter& w) {
+      w.StartObject();
+      write_list(w, "events", page.events, write_stream_event);
+      w.Key("next_after");
+      w.Int64(page.next_after);
+      w.EndObject();
+    });
+  };
   while (true) {
     // The generation first: a commit after this read wakes the wait below.
-    std::uint64_t generation = bus.generation(c.account);
-    auto page = c.ctx.orders.events_since(c.account, after, limit);
-    if (!page.ok()) return fail(c, res, page.error(), kWords);
+    const std::uint64_t generation = bus.generation(c.account);
+    std::optional<Error> error;
+    const std::string key = c.account + '\n' + std::to_string(after) + '\n' +
+                            std::to_string(limit) + '\n' + std::to_string(generation);
+    const PageCache::Body body = c.ctx.pages->get(key, [&]() -> PageCache::Body {
+      auto page = c.ctx.orders.events_since(c.account, after, limit);
+      if (!page.ok()) {
+        error = page.error();
+        return nullptr;
+      }
+      if (page->events.empty()) return nullptr;
+      return std::make_shared<const std::string>(page_body(*page));
+    });
+    if (error) return fail(c, res, *error, kWords);
+    if (body) return send_json(res, 200, *body);
+    // Nothing after `after` yet.
     const auto now = std::chrono::steady_clock::now();
-    if (page->events.empty() && now < deadline) {
+    if (now < deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (c.ctx.options.park && c.ctx.options.park(c.account, generation, left)) {
         res.status = kParked;
@@ -349,13 +371,7 @@ void stream_events(const Call& c, httplib::Response& res) {
         continue;
       }
     }
-    return send_json(res, 200, success_body([&](JsonWriter& w) {
-                       w.StartObject();
-                       write_list(w, "events", page->events, write_stream_event);
-                       w.Key("next_after");
-                       w.Int64(page->next_after);
-                       w.EndObject();
-                     }));
+    return send_json(res, 200, page_body(EventPage{{}, after}));
   }
 }
 

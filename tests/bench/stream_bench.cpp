@@ -1,0 +1,247 @@
+// stream_bench: subscribers of an account's stream (issue 16). Opens SUBS
+// connections that follow GET /api/v2/events with long polls (wait=5,
+// limit=1000) from the current end of the stream, for SECONDS. With RATE > 0
+// it also places RATE orders a second through its own connection and times
+// each event's delivery: from the place's acknowledgment to each
+// subscriber's receipt. Prints one line:
+//   "subs events events_per_s order_errors delay_p50_ms delay_p99_ms min_per_sub max_per_sub"
+// order_errors counts events a subscriber got out of order, twice or after a
+// gap, plus failed polls. Delays are "-" without RATE.
+// Usage: stream_bench PORT KEY SUBS SECONDS [RATE=0]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int connect_to(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// One request and its answer's body (Content-Length framing); false on failure.
+bool exchange(int fd, const std::string& request, std::string& body) {
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    return false;
+  }
+  std::string data;
+  char buf[65536];
+  while (true) {
+    const auto end = data.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      const auto cl = data.find("Content-Length: ");
+      if (cl == std::string::npos || cl > end) return false;
+      const std::size_t length = std::strtoul(data.c_str() + cl + 16, nullptr, 10);
+      if (data.size() >= end + 4 + length) {
+        body = data.substr(end + 4, length);
+        return data.compare(9, 3, "200") == 0 || data.compare(9, 3, "201") == 0;
+      }
+    }
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::string get(const std::string& path, const std::string& key) {
+  return "GET " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + key + "\r\n\r\n";
+}
+
+// Every (seq, order_id) of an events body, in order.
+std::vector<std::pair<long long, std::string>> events_of(const std::string& body) {
+  std::vector<std::pair<long long, std::string>> out;
+  for (std::size_t at = body.find("{\"seq\":"); at != std::string::npos;
+       at = body.find("{\"seq\":", at + 1)) {
+    const long long seq = std::strtoll(body.c_str() + at + 7, nullptr, 10);
+    const auto id = body.find("\"order_id\":\"", at) + 12;
+    out.emplace_back(seq, body.substr(id, body.find('"', id) - id));
+  }
+  return out;
+}
+
+long long next_after(const std::string& body) {
+  const auto at = body.find("\"next_after\":");
+  return at == std::string::npos ? -1 : std::strtoll(body.c_str() + at + 13, nullptr, 10);
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: %s PORT KEY SUBS SECONDS [RATE]\n", argv[0]);
+    return 2;
+  }
+  const int port = std::atoi(argv[1]);
+  const std::string key = argv[2];
+  const int subs = std::atoi(argv[3]);
+  const double seconds = std::atof(argv[4]);
+  const int rate = argc > 5 ? std::atoi(argv[5]) : 0;
+
+  // The current end of the stream.
+  long long start = 0;
+  {
+    const int fd = connect_to(port);
+    std::string body;
+    for (long long after = 0;; after = next_after(body)) {
+      if (fd < 0 ||
+          !exchange(fd, get("/api/v2/events?limit=1000&after=" + std::to_string(after), key),
+                    body)) {
+        std::fprintf(stderr, "stream_bench: cannot read the stream\n");
+        return 1;
+      }
+      if (body.find("\"count\":0") != std::string::npos) {
+        start = after;
+        break;
+      }
+    }
+    close(fd);
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<long long> total{0}, errors{0};
+  std::vector<std::atomic<long long>> per_sub(static_cast<std::size_t>(subs));
+  std::mutex times_mutex;
+  std::map<std::string, Clock::time_point> acked;  // order id -> its place's acknowledgment
+  std::vector<std::pair<std::string, Clock::time_point>> received;
+  std::vector<std::thread> threads;
+  for (int s = 0; s < subs; ++s) {
+    threads.emplace_back([&, s] {
+      int fd = connect_to(port);
+      long long after = start;
+      std::string body;
+      std::vector<std::pair<std::string, Clock::time_point>> mine;
+      while (!stop.load() && fd >= 0) {
+        if (!exchange(fd,
+                      get("/api/v2/events?limit=1000&wait=5&after=" + std::to_string(after), key),
+                      body)) {
+          ++errors;
+          close(fd);
+          fd = connect_to(port);
+          continue;
+        }
+        const auto now = Clock::now();
+        for (const auto& [seq, id] : events_of(body)) {
+          if (seq != after + 1) ++errors;
+          after = seq;
+          ++per_sub[static_cast<std::size_t>(s)];
+          if (rate > 0) mine.emplace_back(id, now);
+        }
+      }
+      if (fd >= 0) close(fd);
+      total += per_sub[static_cast<std::size_t>(s)];
+      std::lock_guard lock(times_mutex);
+      received.insert(received.end(), mine.begin(), mine.end());
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all of them parked
+  const auto t0 = Clock::now();
+  std::thread writer;
+  if (rate > 0) {
+    writer = std::thread([&] {
+      const int fd = connect_to(port);
+      const std::string body =
+          R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+          R"("amount":"0.01","price":"50000.00"})";
+      const std::string request =
+          "POST /api/v2/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: "
+          "Bearer " +
+          key +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\n\r\n" + body;
+      auto next = Clock::now();
+      std::string answer;
+      while (!stop.load() && fd >= 0) {
+        std::this_thread::sleep_until(next);
+        next += std::chrono::microseconds(1000000 / rate);
+        if (!exchange(fd, request, answer)) {
+          ++errors;
+          break;
+        }
+        const auto id_at = answer.find("\"order_id\":\"") + 12;
+        std::lock_guard lock(times_mutex);
+        acked[answer.substr(id_at, answer.find('"', id_at) - id_at)] = Clock::now();
+      }
+      if (fd >= 0) close(fd);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  const long long during = [&] {
+    long long n = 0;
+    for (int s = 0; s < subs; ++s) n += per_sub[static_cast<std::size_t>(s)];
+    return n;
+  }();
+  stop = true;
+  if (writer.joinable()) writer.join();
+  // Wake the parked polls: one more event ends them at once.
+  {
+    const int fd = connect_to(port);
+    const std::string body =
+        R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+        R"("amount":"0.01","price":"50000.00"})";
+    std::string answer;
+    if (fd >= 0) {
+      (void)exchange(fd,
+                     "POST /api/v2/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + key +
+                         "\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body,
+                     answer);
+      close(fd);
+    }
+  }
+  for (auto& t : threads) t.join();
+  std::vector<double> delays;
+  for (const auto& [id, at] : received) {
+    const auto it = acked.find(id);
+    if (it != acked.end()) {
+      delays.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+    }
+  }
+  std::vector<long long> counts;
+  for (const auto& n : per_sub) counts.push_back(n.load());
+  const auto [lo, hi] = std::minmax_element(counts.begin(), counts.end());
+  if (rate > 0) {
+    std::printf("%d %lld %.0f %lld %.2f %.2f %lld %lld\n", subs, total.load(),
+                static_cast<double>(during) / elapsed, errors.load(), percentile(delays, 0.5),
+                percentile(delays, 0.99), *lo, *hi);
+  } else {
+    std::printf("%d %lld %.0f %lld - - %lld %lld\n", subs, total.load(),
+                static_cast<double>(during) / elapsed, errors.load(), *lo, *hi);
+  }
+  return 0;
+}
