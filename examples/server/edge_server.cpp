@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -57,12 +58,34 @@ struct EdgeServer::Conn {
   std::string park_account;
   std::uint64_t park_generation = 0;
   Clock::time_point park_deadline{};
+  // A Server-Sent Events stream (stream_current): its head went out; what
+  // the last run asked to stream after; when a byte last went out.
+  bool http10 = false;
+  bool stream_requested = false;
+  bool streaming = false;
+  std::int64_t stream_last_seq = 0;
+  Clock::time_point stream_sent{};
 };
 
 namespace {
 
 thread_local EdgeServer::Conn* running_conn = nullptr;  // the worker's current request
 constexpr auto kRecheckParked = std::chrono::seconds(1);
+constexpr auto kHeartbeat = std::chrono::seconds(15);
+
+// `data` as one chunk of a chunked body (RFC 9112 7.1).
+std::string chunk(std::string_view data) {
+  char size[20];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return std::string(size).append(data).append("\r\n");
+}
+
+// The request again, resuming after `seq` (the Last-Event-ID field replaced).
+void set_last_event_id(FramedRequest& r, std::int64_t seq) {
+  std::erase_if(r.fields,
+                [](const auto& f) { return strcasecmp(f.first.c_str(), "Last-Event-ID") == 0; });
+  r.fields.emplace_back("Last-Event-ID", std::to_string(seq));
+}
 
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMaxReadPerEvent = 64 * 1024;  // then other connections get a turn
@@ -405,6 +428,17 @@ bool EdgeServer::run() {
   return true;
 }
 
+http::Streaming EdgeServer::stream_current(std::string_view account, std::uint64_t generation,
+                                           std::int64_t last_seq) {
+  Conn* c = running_conn;
+  if (c == nullptr || c->http10) return http::Streaming::No;
+  c->stream_requested = true;
+  c->park_account = account;
+  c->park_generation = generation;
+  c->stream_last_seq = last_seq;
+  return c->streaming ? http::Streaming::Continued : http::Streaming::Started;
+}
+
 bool EdgeServer::park_current(std::string_view account, std::uint64_t generation,
                               std::chrono::milliseconds wait) {
   Conn* c = running_conn;
@@ -423,14 +457,18 @@ bool EdgeServer::park_current(std::string_view account, std::uint64_t generation
 void EdgeServer::park(Conn& c) {
   c.park_requested = false;
   c.phase = Conn::Phase::Parked;
-  c.deadline = std::min(c.park_deadline, Clock::now() + kRecheckParked);
+  c.deadline = c.streaming ? Clock::now() + kRecheckParked
+                           : std::min(c.park_deadline, Clock::now() + kRecheckParked);
   parked_.emplace(c.park_account, &c);
   ++parked_count_;
   // A commit between the route's read and now was not seen by the wakeups.
   if (options_.events != nullptr &&
       options_.events->generation(c.park_account) != c.park_generation) {
-    rerun(c);
+    return rerun(c);
   }
+  // Watched for the client leaving (EPOLLRDHUP, HUP, ERR): a dead poll must
+  // not hold its slot until its deadline.
+  arm(c, 0);
 }
 
 void EdgeServer::unpark(Conn& c) {
@@ -540,6 +578,9 @@ void EdgeServer::arm(Conn& c, std::uint32_t events) {
 
 void EdgeServer::on_event(Conn& c, std::uint32_t events) {
   (void)events;
+  // A parked connection's watch that fired after it went back to a worker:
+  // the worker re-arms it when done (a closed peer is seen then).
+  if (c.owner.load(std::memory_order_acquire) == kWorker) return;
   // A worker that is re-arming the connection has finished with it; wait
   // for the few instructions until it says so.
   while (c.owner.load(std::memory_order_acquire) != kIo) std::this_thread::yield();
@@ -552,9 +593,10 @@ void EdgeServer::on_event(Conn& c, std::uint32_t events) {
       return flush(c);
     case Conn::Phase::Lingering:
       return linger(c);
-    case Conn::Phase::Busy:
     case Conn::Phase::Parked:
-      return;  // not armed while busy or parked
+      return close_conn(c);  // the client left (or reset) while it waited
+    case Conn::Phase::Busy:
+      return;  // not armed while busy
   }
 }
 
@@ -673,6 +715,10 @@ void EdgeServer::finish_write(Conn& c) {
   c.out.clear();
   c.out_sent = 0;
   release_if_large(c.out);
+  if (c.streaming && !c.close_after) {
+    c.stream_sent = Clock::now();
+    return park(c);  // until the account's next commit
+  }
   if (c.close_after) {
     // Nothing more is read as a request. Half-close, then drain what the
     // client already sent for a moment: closing with unread bytes would
@@ -728,7 +774,14 @@ void EdgeServer::sweep() {
     }
   }
   for (Conn* c : expired) {
-    if (c->phase == Conn::Phase::Parked) {
+    if (c->phase == Conn::Phase::Parked && c->streaming && now - c->stream_sent >= kHeartbeat) {
+      unpark(*c);  // a comment, so proxies and the client see the stream alive
+      c->out = chunk(": heartbeat\n\n");
+      c->out_sent = 0;
+      c->phase = Conn::Phase::Writing;
+      c->deadline = now + options_.write_timeout;
+      flush(*c);
+    } else if (c->phase == Conn::Phase::Parked) {
       rerun(*c);  // its recheck or its deadline
     } else if (c->phase == Conn::Phase::Reading && c->request_started) {
       answer_and_close(*c, 408, "request timeout", c->framer.head_request());  // told, then closed
@@ -750,6 +803,7 @@ void EdgeServer::take_completions() {
       park(*c);
       continue;
     }
+    c->stream_requested = false;
     c->phase = Conn::Phase::Writing;
     c->deadline = Clock::now() + options_.write_timeout;
     flush(*c);
@@ -785,9 +839,41 @@ bool EdgeServer::serve(Job& job) {
   const std::string request = canonical(job.request);
   std::string response;
   Exchange exchange(request, response, c.peer_ip, c.peer_port, c.local_ip, c.local_port);
+  c.http10 = job.request.minor == 0;
   running_conn = &c;
   app_.answer(exchange, !job.request.keep_alive);
   running_conn = nullptr;
+  if (c.stream_requested) {
+    // The stream's head (first run) and body as a chunk; the I/O thread
+    // sends it, then parks the connection (finish_write).
+    const auto head_end = response.find("\r\n\r\n");
+    const std::string_view body = head_end == std::string::npos
+                                      ? std::string_view()
+                                      : std::string_view(response).substr(head_end + 4);
+    std::string out;
+    if (!c.streaming) {
+      std::string head = response.substr(0, head_end + 2);
+      const auto length = head.find("Content-Length: ");
+      if (length != std::string::npos) head.erase(length, head.find("\r\n", length) + 2 - length);
+      out = head + "Transfer-Encoding: chunked\r\n\r\n";
+      c.streaming = true;
+    }
+    if (!body.empty()) out += chunk(body);
+    c.out = std::move(out);
+    c.out_sent = 0;
+    c.close_after = false;
+    set_last_event_id(job.request, c.stream_last_seq);
+    c.parked_request = std::move(job.request);
+    return false;
+  }
+  if (c.streaming) {
+    // The run did not continue the stream (an error): end it, then close.
+    c.streaming = false;
+    c.out = "0\r\n\r\n";
+    c.out_sent = 0;
+    c.close_after = true;
+    return false;
+  }
   if (c.park_requested) {
     c.parked_request = std::move(job.request);
     return false;  // the I/O thread parks it

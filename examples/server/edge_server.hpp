@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "orderstate/event_bus.hpp"
+#include "orderstate/http/routes.hpp"
 #include "request_framer.hpp"
 
 namespace orderstate::server {
@@ -109,6 +110,16 @@ class EdgeServer {
   // a worker, or once that time has passed.
   static bool park_current(std::string_view account, std::uint64_t generation,
                            std::chrono::milliseconds wait);
+  // For a route on a worker (RouteOptions::stream): keeps the connection as
+  // a Server-Sent Events stream. The first answer's head goes out with
+  // chunked framing and its body as a chunk; then the connection waits
+  // without a thread and the request runs again (Last-Event-ID: last_seq)
+  // when `account`'s generation moves or every second, each body sent as
+  // the next chunk; a comment goes out after 15 s of silence. An answer
+  // that does not continue the stream (an error) ends it. No for HTTP/1.0
+  // (no chunked framing) and outside a worker.
+  static http::Streaming stream_current(std::string_view account, std::uint64_t generation,
+                                        std::int64_t last_seq);
   // Requests parked now (I/O thread's count; for tests and metrics).
   std::size_t parked() const { return parked_count_.load(); }
 

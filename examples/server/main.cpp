@@ -136,6 +136,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   http::RouteOptions route_options = options_for(*repo, orders, auth);
   // Long polls wait parked at the edge, not on a worker (issue 16).
   route_options.park = &server::EdgeServer::park_current;
+  route_options.stream = &server::EdgeServer::stream_current;
 
   // HTTPS with --tls-cert/--tls-key, else plain HTTP.
   server::TlsContext tls;

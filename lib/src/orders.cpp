@@ -89,6 +89,20 @@ Result<OrderRecord> working_half(WriteTx& tx, OrderRecord order) {
   return tx.find_order(order.account_id, *order.replaces);
 }
 
+// For a venue's report: also a replacement the replace never reached (its
+// old order ended otherwise, so it was REJECTED): the venue's fills and
+// answers are the old order's.
+Result<OrderRecord> reported_half(WriteTx& tx, OrderRecord order) {
+  if (order.status != OrderStatus::Rejected || !order.replaces) {
+    return working_half(tx, std::move(order));
+  }
+  auto old = tx.find_order(order.account_id, *order.replaces);
+  if (!old.ok()) return old.error();
+  const bool never_live =
+      old->replaced_by == order.order_id && old->status != OrderStatus::Replaced;
+  return never_live ? std::move(old).value() : order;
+}
+
 // After `old` left PENDING_REPLACE (from `from`): the venue's answer reaches
 // the order that was to replace it. A confirmed replace makes the new order
 // work, with every fill of the old one (those during the wait included)
@@ -293,7 +307,9 @@ Result<void> apply_report(WriteTx& tx, const ExecutionRecord& e, const OrderReco
         (e.kind == ExecKind::Rejected && order.status == OrderStatus::Rejected) ||
         (e.kind == ExecKind::New && order.status != OrderStatus::PendingNew) ||
         (e.kind == ExecKind::CancelRejected && order.status != OrderStatus::PendingCancel) ||
-        (e.kind == ExecKind::Replaced && order.replaces && order.status != OrderStatus::PendingNew);
+        // (a late answer about a replace this order took part in)
+        (e.kind == ExecKind::Replaced && (order.replaces || order.replaced_by) &&
+         order.status != OrderStatus::PendingNew);
     if (!t && confirms) {
       out.order = order;
       return Ok{};
@@ -598,7 +614,7 @@ Result<Applied> Orders::apply_execution(std::string_view account, const Executio
       if (!next_order.ok()) return next_order.error();
       live = std::move(next_order).value();
     }
-    auto working = working_half(tx, std::move(live));
+    auto working = reported_half(tx, std::move(live));
     if (!working.ok()) return working.error();
     return apply_report(tx, e, *working, at, out);
   });
@@ -682,10 +698,18 @@ Result<Replaced> Orders::replace(std::string_view account, std::string_view orde
                                 : OrderStatus::Open;
     o.created_at = o.updated_at = at;
     o.pending_since = r.pending ? std::optional<std::string>(at) : std::nullopt;
+    if (r.pending) {
+      // The fills move over when the venue confirms (settle_replace); a
+      // replacement it refuses never filled anything.
+      o.filled_amount = o.filled_notional = Decimal();
+      o.average_fill_price.reset();
+    }
     o.replaces = old->order_id;
     o.replaced_by.reset();
+    const bool shown_filled = filled && !r.pending;
     out.position = {o.position_id, o.order_id, o.account_id, o.exchange, o.symbol, o.side,
-                    filled ? o.filled_amount : o.amount, filled ? *o.average_fill_price : o.price,
+                    shown_filled ? o.filled_amount : o.amount,
+                    shown_filled ? *o.average_fill_price : o.price,
                     // Pending: no exposure of its own until the venue confirms.
                     r.pending ? PositionStatus::Closed : PositionStatus::Open, at, at};
     if (auto ok = tx.insert(o, out.position); !ok) return ok;

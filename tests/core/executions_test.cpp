@@ -728,8 +728,9 @@ TEST_CASE("a pending replace waits for the venue; REPLACED carries every fill to
   CHECK(asked.replaced.pending_since == "2026-03-03T12:00:00Z");
   CHECK(asked.order.status == OrderStatus::PendingNew);
   CHECK(asked.order.replaces == old_id);
-  CHECK(asked.order.filled_amount == "0.004");
+  CHECK(asked.order.filled_amount == "0");  // the fills move over when the venue confirms
   CHECK(asked.position.status == PositionStatus::Closed);
+  CHECK(asked.position.size == "0.02");
   CHECK(s.orders.get_position("acct", p.position.position_id)->status == PositionStatus::Open);
   const auto flying = s.orders.in_flight("acct", 0).value().orders;
   REQUIRE(flying.size() == 2);
@@ -809,8 +810,36 @@ TEST_CASE("a refused pending replace resumes the old order and rejects the new o
   CHECK(journal(s, asked.order.order_id) ==
         "-"
         ">PENDING_NEW:replace_request;PENDING_NEW>REJECTED:replace_rejected;");
+  CHECK(rejected.filled_amount == "0");  // it never went live: no fill is counted twice
+  CHECK_FALSE(rejected.average_fill_price);
+  // The venue's late answers and fills addressed to it are the old order's.
+  auto late = s.orders.apply_execution("acct", trade(asked.order.order_id, "T7", "0.001", "1"));
+  REQUIRE(late.ok());
+  CHECK(late->order.order_id == p.order.order_id);
+  CHECK(late->order.filled_amount == "0.005");
   // The old order works on; a replace may be asked again.
   CHECK(s.orders.replace("acct", p.order.order_id, {.amount = "0.03", .pending = true}).ok());
+}
+
+// From an outside attack: a local cancel during the wait, then the venue's
+// fill named by the new order's id. The fill counts (a late fill of the old
+// order), it is not refused.
+TEST_CASE("a fill for a replacement that never went live counts on the order it was to replace",
+          "[orders][replace][in_flight]") {
+  Service s;
+  const Placed p = place(s);
+  const Replaced asked = pending_replace(s, p);
+  REQUIRE(s.orders.cancel("acct", asked.order.order_id).ok());
+  auto confirm =
+      s.orders.apply_execution("acct", report(asked.order.order_id, "R1", ExecKind::Replaced));
+  REQUIRE(confirm.ok());  // late: recorded, nothing moves
+  CHECK(confirm->order.status == OrderStatus::Canceled);
+  auto fill = s.orders.apply_execution("acct", trade(asked.order.order_id, "T2", "0.002", "1"));
+  REQUIRE(fill.ok());
+  CHECK(fill->order.order_id == p.order.order_id);
+  CHECK(fill->order.status == OrderStatus::Canceled);
+  CHECK(fill->order.filled_amount == "0.006");
+  CHECK(s.orders.get_order("acct", asked.order.order_id)->filled_amount == "0");
 }
 
 TEST_CASE("whatever ends the old order during a pending replace rejects the new one",

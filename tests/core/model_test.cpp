@@ -87,6 +87,10 @@ struct Model {
     ModelOrder* t = &o;
     while (report && t->status == S::Replaced && t->replaced_by) t = t->replaced_by;
     if (t->status == S::PendingNew && t->replaces) t = t->replaces;
+    // A replacement the replace never reached: the venue's reports are the old order's.
+    if (report && t->status == S::Rejected && t->replaces && t->replaces->status != S::Replaced) {
+      t = t->replaces;
+    }
     return *t;
   }
 
@@ -163,8 +167,8 @@ struct Model {
     ModelOrder n;
     n.amount = amount;
     n.price = o.price;
-    n.filled = o.filled;
-    n.notional = o.notional;
+    n.filled = pending ? 0 : o.filled;  // a pending one gets them when confirmed
+    n.notional = pending ? 0 : o.notional;
     n.status = pending              ? S::PendingNew
                : n.filled == amount ? S::Filled
                : n.filled           ? S::PartiallyFilled
@@ -179,7 +183,9 @@ struct Model {
   // The venue's REPLACED for `o` (the target).
   Outcome replaced(ModelOrder& o) {
     if (o.status != S::PendingReplace) {
-      return o.replaces && o.status != S::PendingNew ? kOk : Outcome(Errc::NotOpen);
+      // A late answer about a replace the order took part in changes nothing.
+      return (o.replaces || o.replaced_by) && o.status != S::PendingNew ? kOk
+                                                                        : Outcome(Errc::NotOpen);
     }
     ModelOrder& n = *o.replaced_by;
     if (o.filled > n.amount) return Errc::Conflict;

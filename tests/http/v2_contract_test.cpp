@@ -127,6 +127,19 @@ Reply V2Conformance::check(TestServer& s, const V2Exchange& e) {
 // `media` is the response's one content entry: its media type and schema.
 void V2Conformance::check_body(const rapidjson::Value::Member& media, const Reply& r) const {
   CHECK(r.content_type == media.name.GetString());
+  if (r.content_type == "text/event-stream") {
+    // Server-Sent Events: each data line is one StreamEventV2.
+    const auto& schema = doc_["components"]["schemas"]["StreamEventV2"];
+    int events = 0;
+    for (std::size_t at = r.body.find("data: "); at != std::string::npos;
+         at = r.body.find("data: ", at + 1), ++events) {
+      const rapidjson::Document event =
+          parse(r.body.substr(at + 6, r.body.find('\n', at) - at - 6));
+      for (const std::string& p : validator_.validate(schema, event)) FAIL_CHECK(p);
+    }
+    CHECK(events > 0);
+    return;
+  }
   REQUIRE(r.content_type == "application/json");
   const rapidjson::Document body = parse(r.body);
   for (const std::string& p : validator_.validate(media.value["schema"], body)) FAIL_CHECK(p);
@@ -172,6 +185,7 @@ std::vector<V2Exchange> v2_storage_exchanges(const std::string& order, int statu
       {"GET", kV2 + "orders/" + order, "", status},
       {"GET", kV2 + "orders/" + order + "/events", "", status},
       {"GET", kV2 + "events?after=0", "", status},
+      {"GET", kV2 + "events/stream", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel", "", status},
       {"POST", kV2 + "orders/" + order + "/cancel_request", "", status},
       {"POST", kV2 + "orders/" + order + "/replace", R"({"amount":"0.02"})", status},
@@ -494,12 +508,22 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
            {"GET", kV2 + "events?limit=0", "", 400},
            {"GET", kV2 + "events?wait=31", "", 400},
            {"GET", kV2 + "events?after=1&after=2", "", 400},
+           {"GET", kV2 + "events?after=1&after=1", "", 400},
+           {"GET", kV2 + "events?after=1;after=2", "", 400},
+           {"GET", kV2 + "events?after=abc=5", "", 400},
+           {"GET", kV2 + "events?limit=5000=1", "", 400},
+           {"GET", kV2 + "events/stream?after=x", "", 400},
+           {"GET", kV2 + "events/stream", "", 401, ""},
            {"GET", kV2 + "events", "", 401, ""},
        }) {
     conformance.check(s, e);
   }
   CHECK(conformance.check(s, {"GET", kV2 + "events?wait=1.5", "", 400}).body ==
         failure("wait must be between 0 and 30 seconds"));
+  CHECK(conformance.check(s, {"GET", kV2 + "events?limit=1;limit=3", "", 400}).body ==
+        failure("limit must be between 1 and 1000"));
+  CHECK(conformance.check(s, {"GET", kV2 + "events?wait=0&wait=0", "", 400}).body ==
+        failure("repeated query parameter"));
   const rapidjson::Document first =
       parse(conformance.check(s, {"GET", kV2 + "events?limit=2", "", 200}).body);
   CHECK(at(first, "/data/count") == "2");
@@ -514,6 +538,11 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
       parse(conformance.check(s, {"GET", kV2 + "events?after=2&limit=1", "", 200}).body);
   CHECK(at(second, "/data/events/0/seq") == "3");
   CHECK(at(second, "/data/next_after") == "3");
+  // As Server-Sent Events: without a streaming edge (this server), the
+  // events so far and a retry hint; Last-Event-ID wins over ?after=.
+  const Reply sse = conformance.check(s, {"GET", kV2 + "events/stream?after=1", "", 200});
+  CHECK(sse.body.rfind("retry: 1000\n\nid: 2\ndata: {\"seq\":2,", 0) == 0);
+  CHECK(sse.body.find("\n\nid: 3\ndata: {\"seq\":3,") != std::string::npos);
   // Past the end, with a wait: nothing commits, so the answer is empty after it.
   const rapidjson::Document all =
       parse(conformance.check(s, {"GET", kV2 + "events?limit=1000", "", 200}).body);

@@ -2,12 +2,17 @@
 // subscribers that drop and resume, and a kill -9 mid-stream.
 #include "stream.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
 #include <thread>
 
 #include "api.hpp"
+#include "raw_http.hpp"
 #include "server_process.hpp"
 
 using namespace orderstate::system_test;
@@ -112,4 +117,104 @@ TEST_CASE("after a kill -9 mid-stream a subscriber resumes with every acknowledg
     CHECK(placed_events[id + " ->OPEN"] == 1);
   }
   CHECK(server->stop() == 0);
+}
+
+namespace {
+
+// Reads from `fd` until `text` holds `want` SSE events (or 10 s pass).
+int read_events(int fd, std::string& text, int want) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (count_of(text, "\ndata: ") < want && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  return count_of(text, "\ndata: ");
+}
+
+std::string sse_request(const std::string& extra) {
+  return "GET /api/v2/events/stream HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + kKey + "\r\n" +
+         extra + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("a Server-Sent Events stream sends each event once as it commits; Last-Event-ID resumes",
+          "[system][stream]") {
+  TempDir dir;
+  ServerProcess server({dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "2"}});
+  REQUIRE(server.port() > 0);
+  Api writer(server.port(), kKey, 5);
+  REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
+
+  const int fd = connect_to(server.port());
+  REQUIRE(fd >= 0);
+  const std::string first = sse_request("");
+  REQUIRE(send(fd, first.data(), first.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(first.size()));
+  std::string text;
+  REQUIRE(read_events(fd, text, 1) == 1);
+  CHECK(text.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(header_value(text.substr(0, text.find("\r\n\r\n") + 2), "Content-Type") ==
+        "text/event-stream");
+  CHECK(header_value(text.substr(0, text.find("\r\n\r\n") + 2), "Transfer-Encoding") == "chunked");
+  CHECK(text.find("id: 1\ndata: {\"seq\":1,") != std::string::npos);
+  // Two more commits arrive on the open stream, once each, in order.
+  REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
+  REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
+  REQUIRE(read_events(fd, text, 3) == 3);
+  CHECK(text.find("id: 2\ndata: {\"seq\":2,") < text.find("id: 3\ndata: {\"seq\":3,"));
+  CHECK(count_of(text, "\"seq\":2,") == 1);
+  close(fd);
+
+  // A client that saw id 2 resumes after it: 3 at once, then 4 when it commits.
+  const int again = connect_to(server.port());
+  REQUIRE(again >= 0);
+  const std::string resume = sse_request("Last-Event-ID: 2\r\n");
+  REQUIRE(send(again, resume.data(), resume.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(resume.size()));
+  std::string resumed;
+  REQUIRE(read_events(again, resumed, 1) == 1);
+  CHECK(resumed.find("id: 3\ndata: {\"seq\":3,") != std::string::npos);
+  REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
+  REQUIRE(read_events(again, resumed, 2) == 2);
+  CHECK(resumed.find("id: 4\ndata: {\"seq\":4,") != std::string::npos);
+  CHECK(count_of(resumed, "\ndata: ") == 2);
+  close(again);
+  // Writes still answered (the streams held no worker), and the server stops cleanly.
+  REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
+  CHECK(server.stop() == 0);
+}
+
+// From an outside attack: clients that leave while their long poll waits
+// must not keep their connection slots until the wait ends.
+TEST_CASE("a long poll whose client left frees its connection slot at once", "[system][stream]") {
+  TempDir dir;
+  ServerProcess server({dir.path() / "orders.db",
+                        dir.path() / "stderr.log",
+                        {"--threads", "2", "--max-connections", "20"}});
+  REQUIRE(server.port() > 0);
+  const std::string poll_request =
+      "GET /api/v2/events?after=100&wait=30 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + kKey +
+      "\r\n\r\n";
+  std::vector<int> fds;
+  for (int i = 0; i < 20; ++i) {
+    const int fd = connect_to(server.port());
+    REQUIRE(fd >= 0);
+    REQUIRE(send(fd, poll_request.data(), poll_request.size(), MSG_NOSIGNAL) > 0);
+    fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(Api(server.port(), kKey, 3).get("/healthz").status == 503);  // every slot taken
+  for (int fd : fds) close(fd);
+  // Well before the polls' 30 s: the slots are free again.
+  int status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = Api(server.port(), kKey, 3).get("/healthz").status;
+  }
+  CHECK(status == 200);
+  CHECK(server.stop() == 0);
 }

@@ -311,15 +311,47 @@ std::optional<std::int64_t> query_int(const httplib::Request& req, const char* k
   return v;
 }
 
+// The query of an events route read strictly from the request-target as
+// sent (cpp-httplib splits on ';' too and keeps the text after a second
+// '='): each of `keys` at most once, as key=value with one '=' and no ';'.
+// The 400 message, or empty. Other keys are not looked at.
+std::string_view strict_query(const httplib::Request& req,
+                              std::initializer_list<std::pair<std::string_view, std::string_view>>
+                                  keys /* key, message for a malformed value */) {
+  const auto q = req.target.find('?');
+  if (q == std::string::npos) return {};
+  std::string_view rest = std::string_view(req.target).substr(q + 1);
+  std::vector<std::string_view> seen;
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view part = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const std::string_view key = part.substr(0, part.find_first_of("=;"));
+    for (const auto& [name, message] : keys) {
+      if (key != name) continue;
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        return "repeated query parameter";
+      }
+      seen.push_back(key);
+      const std::string_view value = part.substr(std::min(part.size(), key.size() + 1));
+      if (part.size() == key.size() || part[key.size()] != '=' ||
+          value.find_first_of("=;") != std::string_view::npos) {
+        return message;
+      }
+    }
+  }
+  return {};
+}
+
 // GET events?after=SEQ&limit=N&wait=S: the account's stream after SEQ;
 // with wait, a long poll: nothing yet waits up to S seconds for the next
 // commit (parked at the edge when it can, RouteOptions::park).
 void stream_events(const Call& c, httplib::Response& res) {
-  for (const char* key : {"after", "limit", "wait"}) {
-    if (c.req.get_param_value_count(key) > 1) {
-      return send_error(res, 400, "repeated query parameter");
-    }
-  }
+  const std::string_view problem =
+      strict_query(c.req, {{"after", "invalid after"},
+                           {"limit", "limit must be between 1 and 1000"},
+                           {"wait", "wait must be between 0 and 30 seconds"}});
+  if (!problem.empty()) return send_error(res, 400, problem);
   bool bad_after = false, bad_limit = false, bad_wait = false;
   const std::int64_t after =
       query_int(c.req, "after", 0, std::numeric_limits<std::int64_t>::max(), bad_after).value_or(0);
@@ -375,10 +407,51 @@ void stream_events(const Call& c, httplib::Response& res) {
   }
 }
 
+// GET events/stream?after=SEQ: the stream as Server-Sent Events, one event
+// per journal entry with `id: <seq>`, so Last-Event-ID (which wins over
+// ?after=) resumes exactly.
+void sse(const Call& c, httplib::Response& res) {
+  std::int64_t after = 0;
+  bool bad = false;
+  const std::string_view problem = strict_query(c.req, {{"after", "invalid after"}});
+  if (!problem.empty()) return send_error(res, 400, problem);
+  const std::string resume = c.req.get_header_value("Last-Event-ID");
+  if (!resume.empty() || c.req.has_header("Last-Event-ID")) {
+    const auto [end, ec] = std::from_chars(resume.data(), resume.data() + resume.size(), after);
+    bad = ec != std::errc() || end != resume.data() + resume.size() || after < 0;
+  } else {
+    after = query_int(c.req, "after", 0, std::numeric_limits<std::int64_t>::max(), bad).value_or(0);
+  }
+  if (bad) return send_error(res, 400, "invalid after");
+  const std::uint64_t generation = c.ctx.orders.events().generation(c.account);
+  const auto page = c.ctx.orders.events_since(c.account, after, kMaxListLimit);
+  if (!page.ok()) return fail(c, res, page.error(), kWords);
+  std::string body;
+  for (const StreamEvent& e : page->events) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    write_stream_event(w, e);
+    body.append("id: ").append(std::to_string(e.seq)).append("\ndata: ");
+    body.append(buffer.GetString(), buffer.GetSize()).append("\n\n");
+  }
+  const Streaming streaming = c.ctx.options.stream
+                                  ? c.ctx.options.stream(c.account, generation, page->next_after)
+                                  : Streaming::No;
+  if (streaming == Streaming::No) body.insert(0, "retry: 1000\n\n");
+  if (streaming == Streaming::Continued && body.empty()) {
+    res.status = kParked;  // nothing to send, nothing to log
+    return;
+  }
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body, "text/event-stream");
+}
+
 }  // namespace
 
 void add_v2_routes(Router& router) {
   router.get("events", "events", stream_events);
+  router.get("events/stream", "events/stream", sse);
   router.post("orders", "orders", place);
   router.get("orders", "orders", list);
   router.get("orders/([^/]+)", "orders/{order_id}", get);

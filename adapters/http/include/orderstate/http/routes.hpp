@@ -28,6 +28,13 @@ inline constexpr std::size_t kDefaultPayloadMaxLength = 64 * 1024;
 // the request: no answer yet.
 inline constexpr int kParked = 0;
 
+// What RouteOptions::stream made of a Server-Sent Events answer.
+enum class Streaming {
+  No,         // the answer is a whole HTTP response
+  Started,    // its head and body open a stream that stays open
+  Continued,  // its body (possibly empty) is the stream's next piece
+};
+
 struct RouteOptions {
   // Every endpoint lives under this path.
   std::string prefix = "/api/v1/trading";
@@ -69,6 +76,17 @@ struct RouteOptions {
   std::function<bool(std::string_view account, std::uint64_t generation,
                      std::chrono::milliseconds wait)>
       park;
+  // Server-Sent Events (GET /api/v2/events/stream, issue 16). Without it the
+  // route answers the events so far as a whole text/event-stream response
+  // with a retry hint (the client reconnects with Last-Event-ID). With it,
+  // stream(account, generation, last_seq) lets the caller (an HTTP edge)
+  // keep the connection: it sends the head and each body as a chunk, runs
+  // the request again (with Last-Event-ID: last_seq) once the account's
+  // generation moves off `generation` or every second, and sends a comment
+  // as a heartbeat when nothing was sent for 15 s. Called on the route's thread.
+  std::function<Streaming(std::string_view account, std::uint64_t generation,
+                          std::int64_t last_seq)>
+      stream;
 };
 
 // Adds the routes (and 405 answers for their other methods) to `server`, and
