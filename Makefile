@@ -61,6 +61,7 @@ bench: deps
 	cmake -S . -B build-bench $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=Release -DORDERSTATE_WITH_POSTGRES=ON
 	cmake --build build-bench -j $(JOBS) --target core_bench orderstate-bench-seed bare_server orderstate-server pg_bench edge_bench stream_bench
 	bash tests/bench/run.sh build-bench $(BUILD)/bench
+	bash tests/bench/stream_run.sh build-bench $(BUILD)/bench
 	bash tests/bench/pg_run.sh build-bench $(BUILD)/bench
 
 # Mixed traffic for SOAK_SECONDS (default 300) against the real binary; not in CI.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make bench, issue 16: cancels per second with and without 200 subscribers
+# following the account's stream by long poll (stream_bench), and how soon a
+# commit reaches them. One server (file, durability=full, 32 threads), rows
+# of one run, written to OUT/stream_results.json. Usage: stream_run.sh BUILD [OUT]
+set -euo pipefail
+build=${1:-build}
+bin=$build/bin
+out=${2:-$build/bench}
+work=$(mktemp -d)
+mkdir -p "$out"
+conns=${BENCH_CONNECTIONS:-16}
+seconds=${BENCH_SECONDS:-10}
+subs=${BENCH_SUBSCRIBERS:-200}
+pids=()
+rows=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+echo
+printf '%-58s %12s %-9s %s\n' "benchmark (stream, wrk -t1 -c$conns + $subs subscribers)" "value" "unit" "note"
+db=$work/stream.db
+"$bin/orderstate-bench-seed" "$db" 400000
+start "$bin/orderstate-server" --db "$db" --port 0 --api-key bench:benchkey --threads 32
+read -r rps0 p50 p99 _ st < <(load "$port" 1)
+row "cancel 200, no subscribers" "$rps0" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
+"$bin/stream_bench" "$port" benchkey "$subs" "$((seconds + 1))" > "$work/subs.txt" &
+sub_pid=$!
+sleep 1  # the subscribers are parked
+read -r rps1 p50 p99 _ st < <(load "$port" 200001)
+wait "$sub_pid"
+read -r n events per_s errors _ _ lo hi < "$work/subs.txt"
+row "cancel 200, $subs stream subscribers" "$rps1" "req/s" \
+  "$(awk -v a="$rps1" -v b="$rps0" 'BEGIN{printf "%.2f", a/b}')x none (target >= 0.90), p50 $p50 ms, p99 $p99 ms, [$st]"
+row "events delivered to $subs subscribers" "$per_s" "events/s" \
+  "$events in all, $lo..$hi per subscriber, $errors out of order, repeated or failed (target 0)"
+for n in 1 "$subs"; do
+  read -r _ events _ errors d50 d99 _ _ < <("$bin/stream_bench" "$port" benchkey "$n" 5 100)
+  row "delivery delay, $n subscriber(s), 100 places/s" "$d50" "ms" \
+    "p50; p99 $d99 ms (from the place's answer to each receipt; target p50 < 5 ms), $errors errors"
+done
+kill "$pid"; wait "$pid" 2>/dev/null || true
+echo "[]" > "$work/none.json"
+write_results "$work/none.json" "$out/stream_results.json"
