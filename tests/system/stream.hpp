@@ -8,7 +8,6 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <random>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,17 +22,23 @@ struct Seen {
   std::string line;
 };
 
-// The events of a GET /api/v2/events body, in order.
+// The events of a GET /api/v2/events body (or SSE text), in order. Read by
+// hand, not with std::regex: its locale cache races with cpp-httplib's
+// regexes on other threads (a libstdc++ data race TSan reports).
 inline std::vector<Seen> stream_events(const std::string& body) {
-  static const std::regex event(
-      R"re(\{"seq":(\d+),"order_id":"([^"]+)","from":(?:null|"([A-Z_]+)"),"to":"([A-Z_]+)")re");
   std::vector<Seen> out;
-  for (auto it = std::sregex_iterator(body.begin(), body.end(), event);
-       it != std::sregex_iterator(); ++it) {
-    const auto& m = *it;
-    out.push_back({std::stoll(m[1].str()), m[1].str() + " " + m[2].str() + " " +
-                                               (m[3].matched ? m[3].str() : std::string("-")) +
-                                               ">" + m[4].str()});
+  const auto text = [&](std::size_t from, const std::string& key) {
+    const auto at = body.find(key, from);
+    if (at == std::string::npos) return std::string("?");
+    const auto begin = at + key.size();
+    if (body.compare(begin, 4, "null") == 0) return std::string("-");
+    return body.substr(begin + 1, body.find('"', begin + 1) - begin - 1);
+  };
+  for (auto at = body.find("{\"seq\":"); at != std::string::npos;
+       at = body.find("{\"seq\":", at + 1)) {
+    const long long seq = std::stoll(body.substr(at + 7, 20));
+    out.push_back({seq, std::to_string(seq) + " " + text(at, "\"order_id\":") + " " +
+                            text(at, "\"from\":") + ">" + text(at, "\"to\":")});
   }
   return out;
 }
