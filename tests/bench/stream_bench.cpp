@@ -25,23 +25,16 @@
 #include <thread>
 #include <vector>
 
+#include "loopback.hpp"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A connection whose reads give up after 10 s (a stuck poll is a failure).
 int connect_to(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = orderstate::bench::connect_to(port);
   if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  const int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
@@ -74,6 +67,16 @@ bool exchange(int fd, const std::string& request, std::string& body) {
 
 std::string get(const std::string& path, const std::string& key) {
   return "GET " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + key + "\r\n\r\n";
+}
+
+// POST /api/v2/orders of one limit buy.
+std::string place_request(const std::string& key) {
+  const std::string body =
+      R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
+      R"("amount":"0.01","price":"50000.00"})";
+  return "POST /api/v2/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + key +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
 }
 
 // Every (seq, order_id) of an events body, in order.
@@ -174,15 +177,7 @@ int main(int argc, char** argv) {
   if (rate > 0) {
     writer = std::thread([&] {
       const int fd = connect_to(port);
-      const std::string body =
-          R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
-          R"("amount":"0.01","price":"50000.00"})";
-      const std::string request =
-          "POST /api/v2/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: "
-          "Bearer " +
-          key +
-          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-          "\r\n\r\n" + body;
+      const std::string request = place_request(key);
       auto next = Clock::now();
       std::string answer;
       while (!stop.load() && fd >= 0) {
@@ -211,16 +206,9 @@ int main(int argc, char** argv) {
   // Wake the parked polls: one more event ends them at once.
   {
     const int fd = connect_to(port);
-    const std::string body =
-        R"({"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",)"
-        R"("amount":"0.01","price":"50000.00"})";
     std::string answer;
     if (fd >= 0) {
-      (void)exchange(fd,
-                     "POST /api/v2/orders HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + key +
-                         "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body,
-                     answer);
+      (void)exchange(fd, place_request(key), answer);
       close(fd);
     }
   }
