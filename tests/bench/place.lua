@@ -9,6 +9,7 @@ end
 function init()
   statuses = {}
   wrk.method = "POST"
+  wrk.path = "/api/v1/trading/place_order"
   wrk.body = '{"exchange":"binance","symbol":"BTC/USDT","side":"BUY","type":"LIMIT",' ..
              '"amount":"0.01","price":"50000.00"}'
   wrk.headers["Content-Type"] = "application/json"

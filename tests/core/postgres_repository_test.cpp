@@ -293,6 +293,8 @@ TEST_CASE("on PostgreSQL a failing unit of work leaves no trace and does not fai
           if (!seq.ok()) return seq.error();
           const auto [o, p] = testing::bare_order(*seq);
           if (auto inserted = tx.insert(o, p); !inserted) return inserted;  // a write to undo
+          // And an event: it is written at the commit, so a failed unit's must be dropped.
+          if (auto logged = tx.append_event(o, std::nullopt, "place"); !logged) return logged;
           if (fail) return invalid_argument("refused on purpose");
           return Ok{};
         });
@@ -308,6 +310,16 @@ TEST_CASE("on PostgreSQL a failing unit of work leaves no trace and does not fai
   auto orders = s.orders.list_orders("acct", {{}, std::nullopt, 1000, {}});
   REQUIRE(orders.ok());
   CHECK(static_cast<int>(orders->orders.size()) == ok.load());
+  // One event per kept unit, numbered 1..ok with no gap, each naming a kept order.
+  auto page = s.orders.events_since("acct", 0, 1000);
+  REQUIRE(page.ok());
+  REQUIRE(static_cast<int>(page->events.size()) == ok.load());
+  std::set<std::string> kept;
+  for (const auto& o : orders->orders) kept.insert(o.order_id);
+  for (std::size_t i = 0; i < page->events.size(); ++i) {
+    CHECK(page->events[i].seq == static_cast<std::int64_t>(i + 1));
+    CHECK(kept.count(page->events[i].event.order_id) == 1);
+  }
 }
 
 // A unit may throw anything, not only a std::exception: it must fail alone,

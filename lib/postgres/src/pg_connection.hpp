@@ -69,6 +69,8 @@ class Connection {
   pqxx::result run(const std::string& sql, const Params& params = {});
   // A simple query: several statements allowed, no parameters.
   pqxx::result exec(const std::string& sql);
+  // `value` as an SQL string literal, escaped for this connection.
+  std::string quote(std::string_view value) { return conn_.quote(std::string(value)); }
 
   bool lost() const { return lost_; }
   bool conflict() const { return conflict_; }

@@ -1,6 +1,7 @@
 #include "pg_queries.hpp"
 
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "orderstate/ids.hpp"
@@ -348,32 +349,52 @@ Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
   return read_execution(r[0]);
 }
 
-void append_event(Connection& c, const OrderRecord& after, std::optional<OrderStatus> from,
-                  std::string_view reason) {
+PendingEvent pending_event(const OrderRecord& after, std::optional<OrderStatus> from,
+                           std::string_view reason) {
   const auto seq = seq_of(IdKind::Order, after.order_id);
   if (!seq) throw std::invalid_argument("malformed order id in event");
-  // One statement: the account's counter row is taken (locked until this
-  // transaction ends, so a concurrent writer of the account, on this server
-  // or another, waits and then counts on from the committed value) and the
-  // event carries the number.
-  Params a;
-  std::string sql = "WITH n AS (INSERT INTO account_streams (account_id, last_seq) VALUES (" +
-                    a.text_arg(after.account_id) +
-                    ", 1) ON CONFLICT (account_id) DO UPDATE SET last_seq = "
-                    "account_streams.last_seq + 1 RETURNING last_seq) "
-                    "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, "
-                    "reason, account_id, seq, filled_amount, average_fill_price) SELECT " +
-                    a.int_arg(*seq) + ", " + a.text_arg(after.order_id) + ", ";
-  sql += a.arg(from ? std::optional<std::string>(to_string(*from)) : std::nullopt, "text");
-  sql += ", " + a.text_arg(to_string(after.status)) + ", " + a.text_arg(after.updated_at) + ", " +
-         a.text_arg(reason) + ", " + a.text_arg(after.account_id) + ", n.last_seq, " +
-         a.text_arg(after.filled_amount.text()) + ", ";
-  sql +=
-      a.arg(after.average_fill_price ? std::optional<std::string>(after.average_fill_price->text())
-                                     : std::nullopt,
-            "text");
-  sql += " FROM n";
-  c.run(sql, a);
+  return {*seq,
+          after.order_id,
+          from ? std::optional<std::string>(to_string(*from)) : std::nullopt,
+          std::string(to_string(after.status)),
+          after.updated_at,
+          std::string(reason),
+          after.account_id,
+          after.filled_amount.text(),
+          after.average_fill_price ? std::optional<std::string>(after.average_fill_price->text())
+                                   : std::nullopt};
+}
+
+std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
+  // k: the event's place among its account's events; n: how many it has.
+  std::map<std::string_view, std::int64_t> count;
+  for (const auto& e : events) ++count[e.account_id];
+  std::map<std::string_view, std::int64_t> k;
+  auto text = [&](const std::optional<std::string>& v) {
+    return v ? c.quote(*v) + "::text" : std::string("NULL::text");
+  };
+  std::string rows;
+  for (const auto& e : events) {
+    rows += rows.empty() ? "(" : ", (";
+    rows += std::to_string(e.order_seq) + "::bigint, " + c.quote(e.order_id) + "::text, " +
+            text(e.from) + ", " + c.quote(e.to) + "::text, " + c.quote(e.at) + "::text, " +
+            c.quote(e.reason) + "::text, " + c.quote(e.account_id) + "::text, " +
+            c.quote(e.filled_amount) + "::text, " + text(e.average_fill_price) + ", " +
+            std::to_string(++k[e.account_id]) + "::bigint, " + std::to_string(count[e.account_id]) +
+            "::bigint)";
+  }
+  return "WITH v (order_seq, order_id, from_status, to_status, at, reason, account_id, "
+         "filled_amount, average_fill_price, k, n) AS (VALUES " +
+         rows +
+         "), c AS (INSERT INTO account_streams (account_id, last_seq) "
+         "SELECT DISTINCT account_id, n FROM v ORDER BY account_id "
+         "ON CONFLICT (account_id) DO UPDATE SET last_seq = account_streams.last_seq + "
+         "excluded.last_seq RETURNING account_id, last_seq) "
+         "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason, "
+         "account_id, seq, filled_amount, average_fill_price) "
+         "SELECT v.order_seq, v.order_id, v.from_status, v.to_status, v.at, v.reason, "
+         "v.account_id, c.last_seq - v.n + v.k, v.filled_amount, v.average_fill_price "
+         "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
 }
 
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,

@@ -67,8 +67,28 @@ bool set_position_fill(Connection& c, std::string_view position_id, const Decima
 bool insert_execution(Connection& c, const ExecutionRecord& e);
 Result<ExecutionRecord> find_execution(Connection& c, std::string_view account,
                                        std::string_view exec_id);
-void append_event(Connection& c, const OrderRecord& after, std::optional<OrderStatus> from,
-                  std::string_view reason);
+// A journal event waiting for its transaction's commit, where it is written
+// and numbered (events_sql).
+struct PendingEvent {
+  std::int64_t order_seq;
+  std::string order_id;
+  std::optional<std::string> from;
+  std::string to;
+  std::string at;
+  std::string reason;
+  std::string account_id;
+  std::string filled_amount;
+  std::optional<std::string> average_fill_price;
+};
+// Invalid argument (thrown) for a malformed order id.
+PendingEvent pending_event(const OrderRecord& after, std::optional<OrderStatus> from,
+                           std::string_view reason);
+// One statement that takes the stream counter row of each account in
+// `events` (in account order, so two writers never wait on each other in a
+// cycle), numbers the events on from it in the order given, and inserts
+// them. The counter rows stay locked until the transaction ends: sent in the
+// COMMIT's message, they are held for the commit only. `events` is not empty.
+std::string events_sql(Connection& c, const std::vector<PendingEvent>& events);
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
                                         std::int64_t after_seq, int limit);
 

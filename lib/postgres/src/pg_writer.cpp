@@ -20,6 +20,7 @@ class PgTx final : public WriteTx {
 
   void start_unit() {
     poison_.reset();
+    unit_events_ = events_.size();
     c_.clear_conflict();
   }
   const std::optional<Error>& poison() const { return poison_; }
@@ -102,8 +103,18 @@ class PgTx final : public WriteTx {
   }
   Result<void> append_event(const OrderRecord& after, std::optional<OrderStatus> from,
                             std::string_view reason) override {
-    return op([&]() -> Result<void> { return pg::append_event(c_, after, from, reason), Ok{}; });
+    // Kept until the commit, which writes and numbers them (events_sql): the
+    // account's counter row is then locked for the commit only, not across
+    // the rest of the batch, and an event costs no round trip of its own.
+    return op([&]() -> Result<void> {
+      events_.push_back(pending_event(after, from, reason));
+      return Ok{};
+    });
   }
+
+  // The events of the units kept so far (a rolled-back unit's are dropped).
+  const std::vector<PendingEvent>& events() const { return events_; }
+  void drop_unit_events() { events_.resize(unit_events_); }
 
  private:
   template <typename Fn>
@@ -121,6 +132,8 @@ class PgTx final : public WriteTx {
 
   Connection& c_;
   std::optional<Error> poison_;
+  std::vector<PendingEvent> events_;
+  std::size_t unit_events_ = 0;  // events_ before the running unit's
 };
 
 Result<void> run_unit(const Repository::Work& work, PgTx& tx) {
@@ -210,7 +223,7 @@ Result<void> Writer::begin() {
 // transaction is lost, every unit reports the error. With `retry`, a unit
 // that failed on a conflict is rolled back and moved there without a result.
 void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry) {
-  auto exec = [&](const char* sql) {
+  auto exec = [&](const std::string& sql) {
     return conn_->guard([&]() -> Result<void> { return conn_->exec(sql), Ok{}; });
   };
   // Ends the transaction whatever state it is in; a connection that cannot
@@ -245,6 +258,7 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
     }
     // Undo only this unit; the savepoint stays for the next.
     if (auto undone = exec("ROLLBACK TO SAVEPOINT unit"); !undone) return fail_all(undone.error());
+    tx.drop_unit_events();
     if (retry && conn_->conflict()) {
       retry->push_back(p);
     } else {
@@ -253,8 +267,16 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
   }
   if (!any_ok) return end();  // nothing to keep: save the commit
   // RELEASE first: it fails if the transaction were somehow aborted, where a
-  // bare COMMIT would quietly roll back.
-  auto committed = exec("RELEASE SAVEPOINT unit; COMMIT");
+  // bare COMMIT would quietly roll back. The batch's events go in the same
+  // message.
+  std::string commit = "RELEASE SAVEPOINT unit; ";
+  if (!tx.events().empty()) {
+    auto events =
+        conn_->guard([&] { return Result<std::string>(events_sql(*conn_, tx.events())); });
+    if (!events) return fail_all(events.error());
+    commit += *events + "; ";
+  }
+  auto committed = exec(commit + "COMMIT");
   if (committed.ok()) return;
   if (conn_->lost()) {
     return fail_all(unavailable("postgres: connection lost during COMMIT, outcome unknown: " +
