@@ -62,17 +62,28 @@ Result<bool> move(WriteTx& tx, std::string_view account, std::string_view order_
                   OrderStatus from, Transition t, const Step& step, OrderRecord& out) {
   const std::optional<std::string> pending =
       is_in_flight(t.order_to) ? std::optional<std::string>(step.at) : std::nullopt;
-  auto moved = tx.set_order_status(account, order_id, from, t.order_to, step.at, pending);
-  if (!moved.ok()) return moved.error();
-  if (!*moved) return false;
-  out = std::move(**moved);
-  if (t.only_if_unfilled && out.filled_amount.is_positive()) t.position_to.reset();
-  if (t.position_to) {
-    auto pos = tx.set_position_status(out.position_id, t.position_from.value_or(*t.position_to),
-                                      *t.position_to, step.at);
-    if (!pos.ok()) return pos.error();
-    // Under the write lock an order's position moves with it; a miss is a broken store.
-    if (!*pos) return storage_error("position not in expected state: " + out.position_id);
+  // Under the write lock an order's position moves with it; a miss is a broken store.
+  auto broken = [&] { return storage_error("position not in expected state: " + out.position_id); };
+  if (t.position_to && !t.only_if_unfilled) {  // both known now: one call
+    auto moved =
+        tx.set_order_and_position_status(account, order_id, from, t.order_to, step.at, pending,
+                                         t.position_from.value_or(*t.position_to), *t.position_to);
+    if (!moved.ok()) return moved.error();
+    if (!moved->order) return false;
+    out = std::move(*moved->order);
+    if (!moved->position_moved) return broken();
+  } else {
+    auto moved = tx.set_order_status(account, order_id, from, t.order_to, step.at, pending);
+    if (!moved.ok()) return moved.error();
+    if (!*moved) return false;
+    out = std::move(**moved);
+    if (t.only_if_unfilled && out.filled_amount.is_positive()) t.position_to.reset();
+    if (t.position_to) {
+      auto pos = tx.set_position_status(out.position_id, t.position_from.value_or(*t.position_to),
+                                        *t.position_to, step.at);
+      if (!pos.ok()) return pos.error();
+      if (!*pos) return broken();
+    }
   }
   auto logged = tx.append_event(out, from, step.reason);
   if (!logged.ok()) return logged.error();

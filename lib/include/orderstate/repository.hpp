@@ -99,6 +99,27 @@ class WriteTx {
   // The same for a position (its order's transition says which).
   virtual Result<bool> set_position_status(std::string_view position_id, PositionStatus from,
                                            PositionStatus to, std::string_view at) = 0;
+
+  struct OrderMove {
+    std::optional<OrderRecord> order;  // as it now is; nullopt: not moved, nothing changed
+    bool position_moved = false;       // its position was in position_from and moved
+  };
+  // set_order_status, then, only if the order moved, set_position_status of
+  // its position from `position_from` to `position_to` at `at`. This default
+  // makes the two calls; a backend may override it to make both one round
+  // trip (PostgreSQL does: on a network every round trip of a unit is paid
+  // while its batch holds its locks).
+  virtual Result<OrderMove> set_order_and_position_status(
+      std::string_view account, std::string_view order_id, OrderStatus from, OrderStatus to,
+      std::string_view at, const std::optional<std::string>& pending_since,
+      PositionStatus position_from, PositionStatus position_to) {
+    auto order = set_order_status(account, order_id, from, to, at, pending_since);
+    if (!order.ok()) return order.error();
+    if (!*order) return OrderMove{};
+    auto position = set_position_status((*order)->position_id, position_from, position_to, at);
+    if (!position.ok()) return position.error();
+    return OrderMove{std::move(*order), *position};
+  }
   // Journals a change of `after` (its status and fills now, at its
   // updated_at) from `from` (nullopt: it was created), for `reason`; the
   // event takes the next number of after.account_id's stream (issue 16).

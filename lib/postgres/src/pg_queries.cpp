@@ -283,6 +283,34 @@ bool set_position_status(Connection& c, std::string_view position_id, PositionSt
   return c.run(sql, a).affected_rows() == 1;
 }
 
+WriteTx::OrderMove set_order_and_position_status(Connection& c, std::string_view account,
+                                                 std::string_view order_id, OrderStatus from,
+                                                 OrderStatus to, std::string_view at,
+                                                 const std::optional<std::string>& pending_since,
+                                                 PositionStatus position_from,
+                                                 PositionStatus position_to) {
+  const auto seq = seq_of(IdKind::Order, order_id);
+  if (!seq) return {};
+  // The two compare-and-sets of set_order_status and set_position_status in
+  // one statement: the position's update sees the order's through o.
+  Params a;
+  std::string sql =
+      "WITH o AS (UPDATE orders SET status = " + a.text_arg(to_string(to)) +
+      ", updated_at = " + a.text_arg(at) + ", pending_since = " + a.arg(pending_since, "text") +
+      " WHERE seq = " + a.int_arg(*seq) + " AND order_id = " + a.text_arg(order_id) +
+      " AND account_id = " + a.text_arg(account) + " AND status = " + a.text_arg(to_string(from)) +
+      " RETURNING " + kOrderColumns +
+      ", seq), p AS (UPDATE positions SET status = " + a.text_arg(to_string(position_to)) +
+      ", updated_at = " + a.text_arg(at) +
+      " FROM o WHERE positions.seq = o.seq AND positions.position_id = o.position_id"
+      " AND positions.status = " +
+      a.text_arg(to_string(position_from)) + " RETURNING 1) SELECT " +
+      prefixed(kOrderColumns, "o") + ", (SELECT count(*) FROM p) FROM o";
+  const pqxx::result r = c.run(sql, a);
+  if (r.empty()) return {};
+  return {read_order(r[0]), r[0][21].as<std::int64_t>() == 1};
+}
+
 bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,
                      std::string_view replacement_id) {
   const auto seq = seq_of(IdKind::Order, order_id);

@@ -54,6 +54,12 @@ std::vector<OrderRecord> pending_orders(Connection& c, std::string_view account,
                                         std::span<const OrderStatus> statuses,
                                         std::string_view cutoff, int limit,
                                         const std::optional<InFlightCursor>& after);
+WriteTx::OrderMove set_order_and_position_status(Connection& c, std::string_view account,
+                                                 std::string_view order_id, OrderStatus from,
+                                                 OrderStatus to, std::string_view at,
+                                                 const std::optional<std::string>& pending_since,
+                                                 PositionStatus position_from,
+                                                 PositionStatus position_to);
 bool set_position_status(Connection& c, std::string_view position_id, PositionStatus from,
                          PositionStatus to, std::string_view at);
 bool set_replaced_by(Connection& c, std::string_view account, std::string_view order_id,

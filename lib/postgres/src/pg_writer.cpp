@@ -21,15 +21,21 @@ class PgTx final : public WriteTx {
   void start_unit() {
     poison_.reset();
     unit_events_ = events_.size();
+    unit_holds_ = false;
     c_.clear_conflict();
   }
   const std::optional<Error>& poison() const { return poison_; }
+  // Whether the running unit changed or locked a row: failing, it must be
+  // undone (a failed unit's locks, held to the commit, would make its
+  // batch-mates' deadlocks with other writers far likelier).
+  bool unit_holds() const { return unit_holds_; }
 
   Result<std::int64_t> next_sequence() override {
     return op([&]() -> Result<std::int64_t> { return pg::next_sequence(c_); });
   }
   Result<void> insert(const OrderRecord& o, const PositionRecord& p) override {
     return op([&]() -> Result<void> {
+      unit_holds_ = true;  // a failed insert poisons the transaction anyway
       if (pg::insert(c_, o, p)) return Ok{};
       // Another instance committed this client_order_id after our lookup:
       // a re-run of the unit finds it and replays it.
@@ -38,64 +44,81 @@ class PgTx final : public WriteTx {
     });
   }
   Result<OrderRecord> find_order(std::string_view account, std::string_view id) override {
-    return op([&] { return pg::find_order(c_, account, id, Lock::ForUpdate); });
+    return op([&] { return locked(pg::find_order(c_, account, id, Lock::ForUpdate)); });
   }
   Result<OrderRecord> find_order_by_client_id(std::string_view account,
                                               std::string_view client_order_id) override {
     return op([&] { return pg::find_order_by_client_id(c_, account, client_order_id); });
   }
   Result<PositionRecord> find_position(std::string_view account, std::string_view id) override {
-    return op([&] { return pg::find_position(c_, account, id, Lock::ForUpdate); });
+    return op([&] { return locked(pg::find_position(c_, account, id, Lock::ForUpdate)); });
   }
   Result<std::vector<PositionRecord>> positions_in(std::string_view account, PositionStatus status,
                                                    const std::optional<std::string>& symbol,
                                                    std::optional<int> limit) override {
     return op([&]() -> Result<std::vector<PositionRecord>> {
-      return pg::positions_in(c_, account, status, symbol, limit, Lock::ForUpdate);
+      return locked(pg::positions_in(c_, account, status, symbol, limit, Lock::ForUpdate));
     });
   }
   Result<std::vector<OrderRecord>> orders_in(std::string_view account,
                                              std::span<const OrderStatus> statuses,
                                              const std::optional<std::string>& symbol) override {
     return op([&]() -> Result<std::vector<OrderRecord>> {
-      return pg::orders_in(c_, account, statuses, symbol, Lock::ForUpdate);
+      return locked(pg::orders_in(c_, account, statuses, symbol, Lock::ForUpdate));
     });
   }
   Result<std::optional<OrderRecord>> set_order_status(
       std::string_view account, std::string_view id, OrderStatus from, OrderStatus to,
       std::string_view at, const std::optional<std::string>& pending_since) override {
     return op([&]() -> Result<std::optional<OrderRecord>> {
-      return pg::set_order_status(c_, account, id, from, to, at, pending_since);
+      return wrote(pg::set_order_status(c_, account, id, from, to, at, pending_since));
+    });
+  }
+  Result<OrderMove> set_order_and_position_status(std::string_view account, std::string_view id,
+                                                  OrderStatus from, OrderStatus to,
+                                                  std::string_view at,
+                                                  const std::optional<std::string>& pending_since,
+                                                  PositionStatus position_from,
+                                                  PositionStatus position_to) override {
+    return op([&]() -> Result<OrderMove> {
+      auto moved = pg::set_order_and_position_status(c_, account, id, from, to, at, pending_since,
+                                                     position_from, position_to);
+      unit_holds_ = unit_holds_ || moved.order;
+      return moved;
     });
   }
   Result<bool> set_replaced_by(std::string_view account, std::string_view id,
                                std::string_view replacement_id) override {
-    return op(
-        [&]() -> Result<bool> { return pg::set_replaced_by(c_, account, id, replacement_id); });
+    return op([&]() -> Result<bool> {
+      return wrote(pg::set_replaced_by(c_, account, id, replacement_id));
+    });
   }
   Result<std::vector<OrderRecord>> orders_due(std::span<const OrderStatus> statuses,
                                               std::string_view at, int limit) override {
     return op([&]() -> Result<std::vector<OrderRecord>> {
-      return pg::orders_due(c_, statuses, at, limit, Lock::ForUpdate);
+      return locked(pg::orders_due(c_, statuses, at, limit, Lock::ForUpdate));
     });
   }
   Result<bool> set_position_status(std::string_view id, PositionStatus from, PositionStatus to,
                                    std::string_view at) override {
-    return op([&]() -> Result<bool> { return pg::set_position_status(c_, id, from, to, at); });
+    return op(
+        [&]() -> Result<bool> { return wrote(pg::set_position_status(c_, id, from, to, at)); });
   }
   Result<bool> set_order_fill(OrderStatus from, const Decimal& filled_before,
                               const OrderRecord& after) override {
-    return op([&]() -> Result<bool> { return pg::set_order_fill(c_, from, filled_before, after); });
+    return op([&]() -> Result<bool> {
+      return wrote(pg::set_order_fill(c_, from, filled_before, after));
+    });
   }
   Result<bool> set_position_fill(std::string_view id, const Decimal& size,
                                  const Decimal& entry_price, std::string_view at,
                                  bool reopen) override {
     return op([&]() -> Result<bool> {
-      return pg::set_position_fill(c_, id, size, entry_price, at, reopen);
+      return wrote(pg::set_position_fill(c_, id, size, entry_price, at, reopen));
     });
   }
   Result<bool> insert_execution(const ExecutionRecord& e) override {
-    return op([&]() -> Result<bool> { return pg::insert_execution(c_, e); });
+    return op([&]() -> Result<bool> { return wrote(pg::insert_execution(c_, e)); });
   }
   Result<ExecutionRecord> find_execution(std::string_view account,
                                          std::string_view exec_id) override {
@@ -130,8 +153,30 @@ class PgTx final : public WriteTx {
     return result;
   }
 
+  // A compare-and-set's outcome, noting whether it changed a row.
+  template <typename T>
+  T wrote(T changed) {
+    unit_holds_ = unit_holds_ || static_cast<bool>(changed);
+    return changed;
+  }
+  // A locking read's rows (a NotFound locked nothing), noting the lock.
+  template <typename T>
+  T locked(T rows) {
+    unit_holds_ = unit_holds_ || is_found(rows);
+    return rows;
+  }
+  template <typename T>
+  static bool is_found(const Result<T>& r) {
+    return r.ok();
+  }
+  template <typename T>
+  static bool is_found(const std::vector<T>& rows) {
+    return !rows.empty();
+  }
+
   Connection& c_;
   std::optional<Error> poison_;
+  bool unit_holds_ = false;
   std::vector<PendingEvent> events_;
   std::size_t unit_events_ = 0;  // events_ before the running unit's
 };
@@ -187,20 +232,29 @@ Result<void> Writer::write(const Repository::Work& work) {
 
 // Runs the batch; units that lost a conflict run again in a transaction of
 // their own after the first commits (so the locks they waited for are free).
+// The first run takes no savepoints: a savepoint per unit is a round trip per
+// unit, paid while the batch holds its locks, to undo what is almost never
+// undone (most failures, a 409 among them, change nothing). When a unit fails
+// after writing, the batch runs again with them.
 void Writer::run_batch(std::vector<Pending*>& batch) {
   std::lock_guard guard(conn_mu_);
   std::vector<Pending*> todo = batch;
-  for (int attempt = 1; !todo.empty(); ++attempt) {
+  bool savepoints = false;
+  for (int attempt = 1; !todo.empty();) {
     std::vector<Pending*> again;
-    run_once(todo, attempt < kMaxAttempts ? &again : nullptr);
-    todo.swap(again);
+    const Then then = run_once(todo, attempt < kMaxAttempts ? &again : nullptr, savepoints);
+    if (then == Then::kDone) {
+      todo.swap(again);
+      ++attempt;
+    }
+    savepoints = savepoints || then == Then::kAgainWithSavepoints;
   }
 }
 
-// Opens the transaction and the first unit's savepoint in one round trip. A
-// connection found dead here (the server restarted since its last use) is
+// Opens the transaction (and the first unit's savepoint) in one round trip.
+// A connection found dead here (the server restarted since its last use) is
 // replaced once: nothing was sent that could have taken effect.
-Result<void> Writer::begin() {
+Result<void> Writer::begin(bool savepoints) {
   for (int attempt = 0;; ++attempt) {
     const bool fresh = !conn_;
     if (!conn_) {
@@ -209,7 +263,7 @@ Result<void> Writer::begin() {
       conn_ = std::move(opened).value();
     }
     auto begun = conn_->guard([&]() -> Result<void> {
-      conn_->exec("BEGIN; SAVEPOINT unit");
+      conn_->exec(savepoints ? "BEGIN; SAVEPOINT unit" : "BEGIN");
       return Ok{};
     });
     if (begun.ok() || !conn_->lost()) return begun;
@@ -218,11 +272,13 @@ Result<void> Writer::begin() {
   }
 }
 
-// Runs `units` in one transaction, each in the savepoint "unit", and commits
-// once. A unit's outcome is final only once the commit succeeded: if the
-// transaction is lost, every unit reports the error. With `retry`, a unit
-// that failed on a conflict is rolled back and moved there without a result.
-void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry) {
+// Runs `units` in one transaction and commits once; with `savepoints`, each
+// unit in the savepoint "unit", so a failed one is undone alone. A unit's
+// outcome is final only once the commit succeeded: if the transaction is
+// lost, every unit reports the error. With `retry`, a unit that failed on a
+// conflict is rolled back and moved there without a result.
+Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry,
+                              bool savepoints) {
   auto exec = [&](const std::string& sql) {
     return conn_->guard([&]() -> Result<void> { return conn_->exec(sql), Ok{}; });
   };
@@ -235,8 +291,9 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
     for (Pending* p : units) p->result = e;
     if (retry) retry->clear();
     end();
+    return Then::kDone;
   };
-  if (auto begun = begin(); !begun) return fail_all(begun.error());
+  if (auto begun = begin(savepoints); !begun) return fail_all(begun.error());
 
   PgTx tx(*conn_);
   bool any_ok = false;
@@ -250,39 +307,59 @@ void Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry
     if (result.ok()) {
       any_ok = true;
       p->result = std::move(result);
-      if (i + 1 == units.size()) break;
+      if (!savepoints || i + 1 == units.size()) continue;
       // Keep this unit's work; the next one starts from here.
       auto next = exec("RELEASE SAVEPOINT unit; SAVEPOINT unit");
       if (!next.ok()) return fail_all(next.error());
       continue;
     }
+    tx.drop_unit_events();
+    if (!savepoints) {
+      if (!tx.unit_holds() && !tx.poison()) {  // nothing to undo
+        p->result = std::move(result);
+        continue;
+      }
+      end();
+      for (Pending* q : units) q->result.reset();
+      // The first unit saw only committed rows: its outcome stands and the
+      // rest run again. A later one saw its batch-mates' work, now undone:
+      // all run again, each undone alone if it fails.
+      if (i > 0 || conn_->conflict()) return Then::kAgainWithSavepoints;
+      p->result = std::move(result);
+      units.erase(units.begin());
+      return Then::kAgain;
+    }
     // Undo only this unit; the savepoint stays for the next.
     if (auto undone = exec("ROLLBACK TO SAVEPOINT unit"); !undone) return fail_all(undone.error());
-    tx.drop_unit_events();
     if (retry && conn_->conflict()) {
       retry->push_back(p);
     } else {
       p->result = std::move(result);
     }
   }
-  if (!any_ok) return end();  // nothing to keep: save the commit
-  // RELEASE first: it fails if the transaction were somehow aborted, where a
-  // bare COMMIT would quietly roll back. The batch's events go in the same
-  // message.
-  std::string commit = "RELEASE SAVEPOINT unit; ";
+  if (!any_ok) {  // nothing to keep: save the commit
+    end();
+    return Then::kDone;
+  }
+  // A statement ahead of the COMMIT in its message: in a transaction that
+  // were somehow aborted it fails, where a bare COMMIT would quietly roll
+  // back. The batch's events go there (RELEASE when there is a savepoint).
+  std::string commit = savepoints ? "RELEASE SAVEPOINT unit; " : "";
   if (!tx.events().empty()) {
     auto events =
         conn_->guard([&] { return Result<std::string>(events_sql(*conn_, tx.events())); });
     if (!events) return fail_all(events.error());
     commit += *events + "; ";
+  } else if (!savepoints) {
+    commit += "SELECT 1; ";
   }
   auto committed = exec(commit + "COMMIT");
-  if (committed.ok()) return;
+  if (committed.ok()) return Then::kDone;
   if (conn_->lost()) {
     return fail_all(unavailable("postgres: connection lost during COMMIT, outcome unknown: " +
                                 committed.error().message));
   }
-  fail_all(committed.error());  // and ends the transaction if COMMIT did not run
+  return fail_all(committed.error());  // and ends the transaction if COMMIT did not run
 }
 
 }  // namespace orderstate::pg

@@ -1,7 +1,6 @@
 // Private to the PostgreSQL backend: the write path. One writer connection;
 // callers queue their units and one leader at a time runs what is queued in
-// one transaction (a savepoint per unit), commits once, then completes every
-// caller. Thread-safe.
+// one transaction, commits once, then completes every caller. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -28,8 +27,13 @@ class Writer {
  private:
   struct Pending;
   void run_batch(std::vector<Pending*>& batch);
-  void run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry);
-  Result<void> begin();
+  enum class Then {
+    kDone,                 // every unit has its result, or is in `retry`
+    kAgain,                // rolled back: run `units` (now the rest) again
+    kAgainWithSavepoints,  // rolled back: run them again, each in a savepoint
+  };
+  Then run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry, bool savepoints);
+  Result<void> begin(bool savepoints);
 
   const std::string conninfo_;
   const int max_batch_;

@@ -5,8 +5,12 @@
 //   reused, but not dense (a rolled-back unit leaves a gap).
 // - Writes go through `writers` writer connections (round robin), each with
 //   group commit: one leader per writer runs the units queued on it in one
-//   READ COMMITTED transaction, a savepoint each, then commits once; the
-//   writers' transactions run concurrently. The rows a unit reads
+//   READ COMMITTED transaction, then commits once; the writers' transactions
+//   run concurrently. Units run without savepoints (each is a round trip);
+//   when one fails after changing or locking a row, the transaction is rolled
+//   back and the batch runs again with a savepoint per unit, so a failed unit
+//   still leaves no trace. Journal events are written, and numbered in the
+//   account's stream, in the COMMIT's own message. The rows a unit reads
 //   to change are locked (SELECT ... FOR UPDATE, or the compare-and-set
 //   UPDATE itself), so exactly one of many concurrent cancels wins, whichever
 //   writer or instance runs them. A unit that loses a conflict with another
@@ -35,10 +39,11 @@ struct PostgresOptions {
   std::string uri;
   // Most read connections open at once; readers beyond it wait for one.
   int pool_size = 8;
-  // Most units of work committed together in one transaction. Each unit has
-  // a savepoint; past 64 of them in one transaction PostgreSQL's per-backend
-  // subtransaction cache overflows and every session's snapshots slow down
-  // while it lasts, hence a lower default than SQLite's.
+  // Most units of work committed together in one transaction. A batch run
+  // again after a failure has a savepoint per unit; past 64 of them in one
+  // transaction PostgreSQL's per-backend subtransaction cache overflows and
+  // every session's snapshots slow down while it lasts, hence a lower
+  // default than SQLite's.
   int max_batch = 64;
   // Writer connections, each committing its own batches: units are spread
   // over them round robin and their transactions run concurrently. Exactly
