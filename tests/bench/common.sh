@@ -30,11 +30,12 @@ start() {
 }
 
 # wrk on PORT, cancelling ids from FIRST (wrapping after LAST when given);
-# prints "rps p50_ms p99_ms p99.9_ms statuses".
+# prints "rps p50_ms p99_ms p99.9_ms statuses". CANCEL_SCRIPT=cancel_accounts.lua
+# (with IDS=FILE) takes the orders of several accounts from a file instead.
 load() {  # port first_id [last_id]
   local res rps p50 p99 p999 statuses
   res=$(FIRST=$2 LAST=${3:-0} wrk -t1 -c"$conns" -d"${seconds}s" --latency \
-        -s "$bench_dir/cancel.lua" "http://127.0.0.1:$1" 2>&1)
+        -s "$bench_dir/${CANCEL_SCRIPT:-cancel.lua}" "http://127.0.0.1:$1" 2>&1)
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
   p50=$(awk '$1=="50%" {print $2}' <<<"$res")
   p99=$(awk '$1=="99%" {print $2}' <<<"$res")

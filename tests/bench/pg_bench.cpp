@@ -8,6 +8,10 @@
 //   pg_bench [--uri URI] --seed N                  place N open orders for account
 //                                                 "bench" at 2026-03-03T12:00:00Z
 //                                                 (ids ord-20260303120000-<seq>)
+//   pg_bench [--uri URI] --seed N --accounts K --ids FILE
+//                                                 the same, order i for account
+//                                                 "bench<i mod K>"; FILE gets one
+//                                                 "ACCOUNT ORDER_ID" line each
 // URI defaults to ORDERSTATE_TEST_PG_URI (tests/run-with-pg.sh sets it).
 #include <libpq-fe.h>
 
@@ -49,7 +53,9 @@ std::unique_ptr<PostgresRepository> open_repo(const std::string& uri) {
 const std::int64_t kSeedTime = unix_seconds(2026, 3, 3, 12, 0, 0);
 
 // Places n orders for `account` over `threads` threads; their ids.
-std::vector<std::string> place_n(Orders& orders, const char* account, long n, int threads) {
+// Places n orders on `threads` threads; order i for account_of(i).
+template <typename AccountOf>
+std::vector<std::string> place_n(Orders& orders, AccountOf account_of, long n, int threads) {
   std::vector<std::string> ids(static_cast<size_t>(n));
   std::atomic<long> next{0};
   std::atomic<bool> failed{false};
@@ -58,7 +64,7 @@ std::vector<std::string> place_n(Orders& orders, const char* account, long n, in
     workers.emplace_back([&] {
       const PlaceRequest r{"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", {}};
       for (long i; (i = next++) < n;) {
-        auto placed = orders.place(account, r);
+        auto placed = orders.place(account_of(i), r);
         if (!placed.ok()) {
           failed = true;
           return;
@@ -153,7 +159,8 @@ void core_vs_raw(const std::string& uri, int count) {
     auto repo = open_repo(bench_uri);
     Orders orders(*repo, clock);
     // Both halves in one table, so both runs see the same table size.
-    const std::vector<std::string> ids = place_n(orders, "acct", 2L * count, 8);
+    const std::vector<std::string> ids = place_n(
+        orders, [](long) { return "acct"; }, 2L * count, 8);
     const std::vector<std::string> lib_ids(ids.begin(), ids.begin() + count);
     const std::vector<std::string> raw_ids(ids.begin() + count, ids.end());
     exec(admin, "CHECKPOINT");
@@ -175,6 +182,8 @@ void core_vs_raw(const std::string& uri, int count) {
 int main(int argc, char** argv) {
   bool smoke = false;
   long seed = -1;
+  long accounts = 0;  // 0: every order in "bench"
+  std::string ids_file;
   std::string json;
   const char* env_uri = std::getenv("ORDERSTATE_TEST_PG_URI");
   std::string uri = env_uri != nullptr ? env_uri : "";
@@ -187,8 +196,14 @@ int main(int argc, char** argv) {
       uri = argv[++i];
     } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
       seed = std::atol(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--accounts") && i + 1 < argc) {
+      accounts = std::atol(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--ids") && i + 1 < argc) {
+      ids_file = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: pg_bench [--uri URI] [--smoke] [--json FILE] [--seed N]\n");
+      std::fprintf(stderr,
+                   "usage: pg_bench [--uri URI] [--smoke] [--json FILE] "
+                   "[--seed N [--accounts K --ids FILE]]\n");
       return 2;
     }
   }
@@ -202,7 +217,19 @@ int main(int argc, char** argv) {
     FixedClock clock(kSeedTime);
     auto repo = open_repo(uri);
     Orders orders(*repo, clock);
-    place_n(orders, "bench", seed, 8);
+    if (accounts <= 0) {
+      place_n(
+          orders, [](long) { return "bench"; }, seed, 8);
+      return 0;
+    }
+    auto account_of = [&](long i) { return "bench" + std::to_string(i % accounts); };
+    const std::vector<std::string> ids = place_n(orders, account_of, seed, 8);
+    std::FILE* out = std::fopen(ids_file.c_str(), "w");
+    if (out == nullptr) die("cannot write " + ids_file);
+    for (long i = 0; i < seed; ++i) {
+      std::fprintf(out, "%s %s\n", account_of(i).c_str(), ids[static_cast<size_t>(i)].c_str());
+    }
+    if (std::fclose(out) != 0) die("cannot write " + ids_file);
     return 0;
   }
   std::printf("%-58s %12s %-9s %s\n", "benchmark (PostgreSQL, one thread)", "value", "unit",

@@ -91,4 +91,37 @@ ok2=$(ok_per_s "$st2")
 row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((ok1 + ok2))" "req/s" \
   "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
 
+# The same on 16 accounts. Every account's journal events are numbered in
+# commit order (issue 16): the counter row of an account is locked from its
+# batch's numbering to its commit, so one account's commits are serial
+# across all writers and servers; different accounts' are not.
+kill "${pids[@]}" 2>/dev/null || true
+for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+psql -q "$uri" -c "CREATE DATABASE accounts" >/dev/null
+"$bin/pg_bench" --uri "$base/accounts" --seed 80000 --accounts 16 --ids "$work/ids"
+keys=()
+for a in $(seq 0 15); do keys+=(--api-key "bench$a:key-bench$a"); done
+server=("$bin/orderstate-server" --db "$base/accounts" --port 0 "${keys[@]}" --threads 32)
+export CANCEL_SCRIPT=cancel_accounts.lua IDS=$work/ids
+start "${server[@]}"
+port1=$port
+read -r rps p50 p99 p999 st < <(load "$port1" 1)
+one=$rps
+row "cancel 200, 16 accounts, one server" "$rps" "req/s" \
+  "p50 $p50 ms, p99 $p99 ms (target <= 10), $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), [$st]"
+start "${server[@]}"
+port2=$port
+load "$port1" 30001 > "$work/wrk1" &
+w1=$!
+load "$port2" 55001 > "$work/wrk2" &
+w2=$!
+wait "$w1" "$w2"
+read -r rps1 p50a p99a _ st1 < "$work/wrk1"
+read -r rps2 p50b p99b _ st2 < "$work/wrk2"
+ok1=$(ok_per_s "$st1")
+ok2=$(ok_per_s "$st2")
+row "cancel 200, 16 accounts, two servers (sum)" "$((ok1 + ok2))" "req/s" \
+  "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
+unset CANCEL_SCRIPT IDS
+
 write_results "$out/pg_core.json" "$out/pg_results.json"
