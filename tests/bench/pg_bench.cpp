@@ -1,7 +1,8 @@
 // pg_bench: cancels/s on PostgreSQL, single-threaded, through the library
 // (PostgresRepository + Orders) next to raw libpq running the same writes
 // (conditional order update, position closure, event insert) as prepared
-// statements in one transaction per cancel. Rows as core_bench prints them.
+// statements in one transaction per cancel; then place and cancel cost with
+// 10k, 100k and 1M orders in the table. Rows as core_bench prints them.
 //
 //   pg_bench [--uri URI] [--smoke] [--json FILE]   measure (in a fresh database
 //                                                 it creates and drops)
@@ -177,6 +178,93 @@ void core_vs_raw(const std::string& uri, int count) {
   PQfinish(admin);
 }
 
+// Fills the table to `count` more orders (OPEN, with their OPEN positions
+// and place events) of account "filler" in one statement each: placing a
+// million through the library takes minutes; the probes are what is timed.
+void fill(PGconn* c, long count) {
+  const std::string n = std::to_string(count);
+  exec(c, "CREATE TEMP TABLE IF NOT EXISTS fill_seq (seq bigint)");
+  exec(c, "TRUNCATE fill_seq");
+  exec(c, "INSERT INTO fill_seq SELECT nextval('order_seq') FROM generate_series(1, " + n + ")");
+  exec(c,
+       "INSERT INTO orders (seq, order_id, position_id, account_id, exchange, symbol, side, type, "
+       "amount, price, status, created_at, updated_at, time_in_force, filled_amount, "
+       "filled_notional) SELECT seq, 'ord-20260303120000-' || seq, "
+       "'pos-20260303120000-' || seq, 'filler', 'binance', 'BTC/USDT', 'BUY', 'LIMIT', '0.01', "
+       "'50000.00', 'OPEN', '2026-03-03T12:00:00Z', '2026-03-03T12:00:00Z', 'GTC', '0', '0' "
+       "FROM fill_seq");
+  exec(c,
+       "INSERT INTO positions (seq, position_id, order_id, account_id, exchange, symbol, side, "
+       "size, entry_price, status, opened_at, updated_at) SELECT seq, 'pos-20260303120000-' || "
+       "seq, 'ord-20260303120000-' || seq, 'filler', 'binance', 'BTC/USDT', 'BUY', '0.01', "
+       "'50000.00', 'OPEN', '2026-03-03T12:00:00Z', '2026-03-03T12:00:00Z' FROM fill_seq");
+  exec(c,
+       "INSERT INTO account_streams (account_id, last_seq) VALUES ('filler', 0) ON CONFLICT DO "
+       "NOTHING");
+  exec(c,
+       "WITH last AS (SELECT last_seq FROM account_streams WHERE account_id = 'filler' FOR "
+       "UPDATE), e AS (INSERT INTO order_events (order_seq, order_id, to_status, at, reason, "
+       "account_id, seq, filled_amount) SELECT f.seq, 'ord-20260303120000-' || f.seq, 'OPEN', "
+       "'2026-03-03T12:00:00Z', 'place', 'filler', last.last_seq + row_number() OVER (ORDER BY "
+       "f.seq), '0' FROM fill_seq f, last RETURNING seq) UPDATE account_streams SET last_seq = "
+       "(SELECT max(seq) FROM e) WHERE account_id = 'filler'");
+  exec(c, "ANALYZE");
+}
+
+// Place and cancel cost through the library, single-threaded, with the table
+// at each size: the fastest of three rounds (noise only ever adds time).
+void scaling(const std::string& uri, const std::vector<long>& sizes, int probe) {
+  const std::string db = "orderstate_scale_" + std::to_string(getpid());
+  PGconn* admin = connect(uri);
+  exec(admin, "CREATE DATABASE " + db);
+  const std::string scale_uri = with_database(uri, db);
+  {
+    FixedClock clock(kSeedTime);
+    auto repo = open_repo(scale_uri);
+    Orders orders(*repo, clock);
+    PGconn* c = connect(scale_uri);
+    exec(c, "SET client_min_messages = warning");  // not "fill_seq already exists"
+    long have = 0;
+    double first_place = 0, first_cancel = 0;
+    const PlaceRequest r{"binance", "BTC/USDT", "BUY", "LIMIT", "0.01", "50000.00", {}};
+    for (long size : sizes) {
+      fill(c, size - have);
+      have = size;
+      exec(c, "CHECKPOINT");
+      double place_us = 1e18, cancel_us = 1e18;
+      for (int round = 0; round < 3; ++round) {
+        std::vector<std::string> ids;
+        auto t0 = Steady::now();
+        for (int i = 0; i < probe; ++i) {
+          auto placed = orders.place("acct", r);
+          if (!placed.ok()) die("place: " + placed.error().message);
+          ids.push_back(placed->order.order_id);
+        }
+        place_us = std::min(place_us, seconds_since(t0) * 1e6 / probe);
+        t0 = Steady::now();
+        for (const auto& id : ids) {
+          if (!orders.cancel("acct", id).ok()) die("cancel of " + id + " failed");
+        }
+        cancel_us = std::min(cancel_us, seconds_since(t0) * 1e6 / probe);
+        have += probe;
+      }
+      if (first_place == 0) first_place = place_us, first_cancel = cancel_us;
+      char note[64];
+      std::snprintf(note, sizeof note, "%.2fx the smallest table (target <= 1.20)",
+                    place_us / first_place);
+      report("place, PostgreSQL, " + std::to_string(size) + " orders in table", place_us, "us/op",
+             note);
+      std::snprintf(note, sizeof note, "%.2fx the smallest table (target <= 1.20)",
+                    cancel_us / first_cancel);
+      report("cancel, PostgreSQL, " + std::to_string(size) + " orders in table", cancel_us, "us/op",
+             note);
+    }
+    PQfinish(c);
+  }
+  exec(admin, "DROP DATABASE " + db);
+  PQfinish(admin);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,6 +323,11 @@ int main(int argc, char** argv) {
   std::printf("%-58s %12s %-9s %s\n", "benchmark (PostgreSQL, one thread)", "value", "unit",
               "note");
   core_vs_raw(uri, smoke ? 200 : 5000);
+  if (smoke) {
+    scaling(uri, {100, 1000}, 20);
+  } else {
+    scaling(uri, {10000, 100000, 1000000}, 300);
+  }
   if (!json.empty() && !write_json(json)) die("cannot write " + json);
   return 0;
 }

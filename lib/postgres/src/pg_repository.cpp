@@ -84,23 +84,14 @@ class ReaderPool {
 struct PostgresRepository::Impl {
   Impl(const std::string& conninfo, const PostgresOptions& options,
        std::unique_ptr<pg::Connection> writer_conn)
-      : readers(conninfo, options.pool_size) {
-    for (int i = 0; i < options.writers; ++i) {
-      writers.push_back(std::make_unique<pg::Writer>(conninfo, options.max_batch,
-                                                     i == 0 ? std::move(writer_conn) : nullptr));
-    }
-  }
+      : writer(conninfo, options.max_batch, options.writers, std::move(writer_conn)),
+        readers(conninfo, options.pool_size) {}
 
-  // Each writer batches the units queued on it into one transaction; several
-  // run their transactions at once, so one writer's round trips no longer
-  // bound the rate and PostgreSQL's WAL flushes still carry many units each.
-  // Round robin: under load every writer has a queue.
-  pg::Writer& next_writer() {
-    return *writers[next.fetch_add(1, std::memory_order_relaxed) % writers.size()];
-  }
-
-  std::vector<std::unique_ptr<pg::Writer>> writers;
-  std::atomic<std::size_t> next{0};
+  // One queue, `writers` connections: whichever is free takes what is
+  // queued, so several transactions run at once (one's round trips and
+  // commit overlap another's) and no unit waits behind a busy connection
+  // while another is idle.
+  pg::Writer writer;
   ReaderPool readers;
 };
 
@@ -128,7 +119,7 @@ int PostgresRepository::schema_version() {
 }
 
 Result<void> PostgresRepository::write(const Work& work) {
-  return impl_->next_writer().write(work);
+  return impl_->writer.write(work);
 }
 
 Result<OrderRecord> PostgresRepository::get_order(std::string_view account, std::string_view id) {

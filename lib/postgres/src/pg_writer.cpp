@@ -201,30 +201,40 @@ Result<void> run_unit(const Repository::Work& work, PgTx& tx) {
 struct Writer::Pending {
   const Repository::Work* work;
   std::optional<Result<void>> result;
+  bool taken = false;  // in a leader's batch
   bool done = false;
 };
 
-Writer::Writer(std::string conninfo, int max_batch, std::unique_ptr<Connection> conn)
-    : conninfo_(std::move(conninfo)), max_batch_(max_batch), conn_(std::move(conn)) {}
+Writer::Writer(std::string conninfo, int max_batch, int connections,
+               std::unique_ptr<Connection> first)
+    : conninfo_(std::move(conninfo)), max_batch_(max_batch) {
+  slots_.resize(static_cast<std::size_t>(std::max(connections, 1)));
+  slots_[0] = std::move(first);
+  for (std::size_t i = slots_.size(); i-- > 0;) free_.push_back(i);
+}
 
 Result<void> Writer::write(const Repository::Work& work) {
   Pending me{&work, std::nullopt};
   std::unique_lock lock(queue_mu_);
   queue_.push_back(&me);
   while (!me.done) {
-    if (leader_active_) {
+    // Lead only while our own unit waits: a caller whose unit is in a batch
+    // just waits for it.
+    if (me.taken || free_.empty()) {
       queue_cv_.wait(lock);
       continue;
     }
-    leader_active_ = true;
+    const std::size_t slot = free_.back();
+    free_.pop_back();
     const std::size_t n = std::min(queue_.size(), static_cast<std::size_t>(max_batch_));
     std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    for (Pending* p : batch) p->taken = true;
     lock.unlock();
-    run_batch(batch);
+    run_batch(slots_[slot], batch);
     lock.lock();
     for (Pending* p : batch) p->done = true;
-    leader_active_ = false;
+    free_.push_back(slot);
     queue_cv_.notify_all();
   }
   return std::move(*me.result);
@@ -236,13 +246,12 @@ Result<void> Writer::write(const Repository::Work& work) {
 // unit, paid while the batch holds its locks, to undo what is almost never
 // undone (most failures, a 409 among them, change nothing). When a unit fails
 // after writing, the batch runs again with them.
-void Writer::run_batch(std::vector<Pending*>& batch) {
-  std::lock_guard guard(conn_mu_);
+void Writer::run_batch(Slot& conn, std::vector<Pending*>& batch) {
   std::vector<Pending*> todo = batch;
   bool savepoints = false;
   for (int attempt = 1; !todo.empty();) {
     std::vector<Pending*> again;
-    const Then then = run_once(todo, attempt < kMaxAttempts ? &again : nullptr, savepoints);
+    const Then then = run_once(conn, todo, attempt < kMaxAttempts ? &again : nullptr, savepoints);
     if (then == Then::kDone) {
       todo.swap(again);
       ++attempt;
@@ -254,20 +263,20 @@ void Writer::run_batch(std::vector<Pending*>& batch) {
 // Opens the transaction (and the first unit's savepoint) in one round trip.
 // A connection found dead here (the server restarted since its last use) is
 // replaced once: nothing was sent that could have taken effect.
-Result<void> Writer::begin(bool savepoints) {
+Result<void> Writer::begin(Slot& conn, bool savepoints) {
   for (int attempt = 0;; ++attempt) {
-    const bool fresh = !conn_;
-    if (!conn_) {
+    const bool fresh = !conn;
+    if (!conn) {
       auto opened = Connection::open(conninfo_);
       if (!opened.ok()) return opened.error();
-      conn_ = std::move(opened).value();
+      conn = std::move(opened).value();
     }
-    auto begun = conn_->guard([&]() -> Result<void> {
-      conn_->exec(savepoints ? "BEGIN; SAVEPOINT unit" : "BEGIN");
+    auto begun = conn->guard([&]() -> Result<void> {
+      conn->exec(savepoints ? "BEGIN; SAVEPOINT unit" : "BEGIN");
       return Ok{};
     });
-    if (begun.ok() || !conn_->lost()) return begun;
-    conn_.reset();
+    if (begun.ok() || !conn->lost()) return begun;
+    conn.reset();
     if (fresh || attempt > 0) return begun;
   }
 }
@@ -277,15 +286,15 @@ Result<void> Writer::begin(bool savepoints) {
 // outcome is final only once the commit succeeded: if the transaction is
 // lost, every unit reports the error. With `retry`, a unit that failed on a
 // conflict is rolled back and moved there without a result.
-Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry,
-                              bool savepoints) {
+Writer::Then Writer::run_once(Slot& conn, std::vector<Pending*>& units,
+                              std::vector<Pending*>* retry, bool savepoints) {
   auto exec = [&](const std::string& sql) {
-    return conn_->guard([&]() -> Result<void> { return conn_->exec(sql), Ok{}; });
+    return conn->guard([&]() -> Result<void> { return conn->exec(sql), Ok{}; });
   };
   // Ends the transaction whatever state it is in; a connection that cannot
   // is dropped (the server rolls back when it goes).
   auto end = [&] {
-    if (conn_ && (conn_->lost() || !exec("ROLLBACK").ok())) conn_.reset();
+    if (conn && (conn->lost() || !exec("ROLLBACK").ok())) conn.reset();
   };
   auto fail_all = [&](const Error& e) {
     for (Pending* p : units) p->result = e;
@@ -293,14 +302,14 @@ Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*
     end();
     return Then::kDone;
   };
-  if (auto begun = begin(savepoints); !begun) return fail_all(begun.error());
+  if (auto begun = begin(conn, savepoints); !begun) return fail_all(begun.error());
 
-  PgTx tx(*conn_);
+  PgTx tx(*conn);
   bool any_ok = false;
   for (std::size_t i = 0; i < units.size(); ++i) {
     Pending* p = units[i];
     Result<void> result = run_unit(*p->work, tx);
-    if (conn_->lost()) {
+    if (conn->lost()) {
       const std::string why = result.ok() ? "" : result.error().message;
       return fail_all(unavailable("postgres: connection lost in a transaction: " + why));
     }
@@ -324,14 +333,14 @@ Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*
       // The first unit saw only committed rows: its outcome stands and the
       // rest run again. A later one saw its batch-mates' work, now undone:
       // all run again, each undone alone if it fails.
-      if (i > 0 || conn_->conflict()) return Then::kAgainWithSavepoints;
+      if (i > 0 || conn->conflict()) return Then::kAgainWithSavepoints;
       p->result = std::move(result);
       units.erase(units.begin());
       return Then::kAgain;
     }
     // Undo only this unit; the savepoint stays for the next.
     if (auto undone = exec("ROLLBACK TO SAVEPOINT unit"); !undone) return fail_all(undone.error());
-    if (retry && conn_->conflict()) {
+    if (retry && conn->conflict()) {
       retry->push_back(p);
     } else {
       p->result = std::move(result);
@@ -346,8 +355,7 @@ Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*
   // back. The batch's events go there (RELEASE when there is a savepoint).
   std::string commit = savepoints ? "RELEASE SAVEPOINT unit; " : "";
   if (!tx.events().empty()) {
-    auto events =
-        conn_->guard([&] { return Result<std::string>(events_sql(*conn_, tx.events())); });
+    auto events = conn->guard([&] { return Result<std::string>(events_sql(*conn, tx.events())); });
     if (!events) return fail_all(events.error());
     commit += *events + "; ";
   } else if (!savepoints) {
@@ -355,7 +363,7 @@ Writer::Then Writer::run_once(std::vector<Pending*>& units, std::vector<Pending*
   }
   auto committed = exec(commit + "COMMIT");
   if (committed.ok()) return Then::kDone;
-  if (conn_->lost()) {
+  if (conn->lost()) {
     return fail_all(unavailable("postgres: connection lost during COMMIT, outcome unknown: " +
                                 committed.error().message));
   }

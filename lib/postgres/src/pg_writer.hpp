@@ -1,6 +1,8 @@
-// Private to the PostgreSQL backend: the write path. One writer connection;
-// callers queue their units and one leader at a time runs what is queued in
-// one transaction, commits once, then completes every caller. Thread-safe.
+// Private to the PostgreSQL backend: the write path. Callers queue their
+// units in one queue; while a writer connection is free, a caller whose unit
+// is still queued takes it and leads: runs what is queued (up to max_batch)
+// in one transaction on it, commits once, then completes every caller of the
+// batch. Several batches run at once, one per connection. Thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -18,34 +20,36 @@ namespace orderstate::pg {
 
 class Writer {
  public:
-  // `conn`, when given, becomes the writer connection (it may be null: the
-  // first write connects).
-  Writer(std::string conninfo, int max_batch, std::unique_ptr<Connection> conn);
+  // `connections` writer connections (>= 1); `first`, when given, becomes one
+  // of them (the others connect on first use).
+  Writer(std::string conninfo, int max_batch, int connections, std::unique_ptr<Connection> first);
 
   Result<void> write(const Repository::Work& work);
 
  private:
   struct Pending;
-  void run_batch(std::vector<Pending*>& batch);
+  using Slot = std::unique_ptr<Connection>;  // null until (re)connected
+  void run_batch(Slot& conn, std::vector<Pending*>& batch);
   enum class Then {
     kDone,                 // every unit has its result, or is in `retry`
     kAgain,                // rolled back: run `units` (now the rest) again
     kAgainWithSavepoints,  // rolled back: run them again, each in a savepoint
   };
-  Then run_once(std::vector<Pending*>& units, std::vector<Pending*>* retry, bool savepoints);
-  Result<void> begin(bool savepoints);
+  Then run_once(Slot& conn, std::vector<Pending*>& units, std::vector<Pending*>* retry,
+                bool savepoints);
+  Result<void> begin(Slot& conn, bool savepoints);
 
   const std::string conninfo_;
   const int max_batch_;
 
-  // Held by the batch leader.
-  std::mutex conn_mu_;
-  std::unique_ptr<Connection> conn_;  // GUARDED_BY(conn_mu_); null until (re)connected
-
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
   std::deque<Pending*> queue_;  // GUARDED_BY(queue_mu_)
-  bool leader_active_ = false;  // GUARDED_BY(queue_mu_)
+  // Each connection belongs to the leader running a batch on it, or is
+  // free: free_ lists those, and only their entries are touched under
+  // queue_mu_ (a leader uses its own without the lock).
+  std::vector<Slot> slots_;
+  std::vector<std::size_t> free_;  // GUARDED_BY(queue_mu_)
 };
 
 }  // namespace orderstate::pg

@@ -3,18 +3,18 @@
 // one process or on many servers, may share one database:
 // - IDs come from a PostgreSQL sequence: unique across instances, never
 //   reused, but not dense (a rolled-back unit leaves a gap).
-// - Writes go through `writers` writer connections (round robin), each with
-//   group commit: one leader per writer runs the units queued on it in one
-//   READ COMMITTED transaction, then commits once; the writers' transactions
-//   run concurrently. Units run without savepoints (each is a round trip);
-//   when one fails after changing or locking a row, the transaction is rolled
-//   back and the batch runs again with a savepoint per unit, so a failed unit
-//   still leaves no trace. Journal events are written, and numbered in the
-//   account's stream, in the COMMIT's own message. The rows a unit reads
-//   to change are locked (SELECT ... FOR UPDATE, or the compare-and-set
-//   UPDATE itself), so exactly one of many concurrent cancels wins, whichever
-//   writer or instance runs them. A unit that loses a conflict with another
-//   writer or instance
+// - Writes queue in one queue served by `writers` writer connections with
+//   group commit: whichever connection is free takes what is queued and runs
+//   it in one READ COMMITTED transaction, then commits once; the
+//   connections' transactions run concurrently. Units run without savepoints
+//   (each is a round trip); when one fails after changing or locking a row,
+//   the transaction is rolled back and the batch runs again with a savepoint
+//   per unit, so a failed unit still leaves no trace. Journal events are
+//   written, and numbered in the account's stream, in the COMMIT's own
+//   message. The rows a unit reads to change are locked (SELECT ... FOR
+//   UPDATE, or the compare-and-set UPDATE itself), so exactly one of many
+//   concurrent cancels wins, whichever connection or instance runs them. A
+//   unit that loses a conflict with another connection or instance
 //   (deadlock, a client_order_id taken meanwhile) is rolled back and run
 //   again after the batch commits, at most three times in all, so a unit of
 //   work must be safe to re-run (it rebuilds its outputs; the service's do).
@@ -45,8 +45,8 @@ struct PostgresOptions {
   // every session's snapshots slow down while it lasts, hence a lower
   // default than SQLite's.
   int max_batch = 64;
-  // Writer connections, each committing its own batches: units are spread
-  // over them round robin and their transactions run concurrently. Exactly
+  // Writer connections, each committing its own batches: a free one takes
+  // what is queued, and their transactions run concurrently. Exactly
   // once holds across them as across servers (compare-and-set rows, FOR
   // UPDATE reads; a unit that loses a conflict runs again on its own).
   int writers = 2;  // measured best of 1, 2, 4, 8 here (README, Scaling out)
