@@ -76,20 +76,25 @@ prps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
 row "orderstate-server place 201, PostgreSQL, one server" "$prps" "req/s" \
   "p99 $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$res")") ms, $(ratio "$prps" "$pgb")x pgbench (target >= 0.5), [$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")]"
 
-start "${server[@]}"
-port2=$port
-load "$port1" $((per_phase + 1)) > "$work/wrk1" &
-w1=$!
-load "$port2" $((2 * per_phase + 1)) > "$work/wrk2" &
-w2=$!
-wait "$w1" "$w2"
-read -r rps1 p50a p99a _ st1 < "$work/wrk1"
-read -r rps2 p50b p99b _ st2 < "$work/wrk2"
+# Starts a second "${server[@]}" beside the one on $port1 and loads both at
+# once from FIRST1 and FIRST2; prints NAME's row against one server's $one.
+two_servers() {  # name first1 first2
+  start "${server[@]}"
+  local port2=$port w1 w2 rps1 rps2 p99a p99b st1 st2 ok1 ok2
+  load "$port1" "$2" > "$work/wrk1" &
+  w1=$!
+  load "$port2" "$3" > "$work/wrk2" &
+  w2=$!
+  wait "$w1" "$w2"
+  read -r rps1 _ p99a _ st1 < "$work/wrk1"
+  read -r rps2 _ p99b _ st2 < "$work/wrk2"
+  ok1=$(ok_per_s "$st1")
+  ok2=$(ok_per_s "$st2")
+  row "$1" "$((ok1 + ok2))" "req/s" \
+    "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
+}
 ok_per_s() { awk -v n="$(grep -o '200:[0-9]*' <<<"$1" | cut -d: -f2)" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}'; }
-ok1=$(ok_per_s "$st1")
-ok2=$(ok_per_s "$st2")
-row "orderstate-server cancel 200, PostgreSQL, two servers (sum)" "$((ok1 + ok2))" "req/s" \
-  "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
+two_servers "orderstate-server cancel 200, PostgreSQL, two servers (sum)" $((per_phase + 1)) $((2 * per_phase + 1))
 
 # The same on 16 accounts. Every account's journal events are numbered in
 # commit order (issue 16): the counter row of an account is locked from its
@@ -109,19 +114,7 @@ read -r rps p50 p99 p999 st < <(load "$port1" 1)
 one=$rps
 row "cancel 200, 16 accounts, one server" "$rps" "req/s" \
   "p50 $p50 ms, p99 $p99 ms (target <= 10), $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), [$st]"
-start "${server[@]}"
-port2=$port
-load "$port1" 30001 > "$work/wrk1" &
-w1=$!
-load "$port2" 55001 > "$work/wrk2" &
-w2=$!
-wait "$w1" "$w2"
-read -r rps1 p50a p99a _ st1 < "$work/wrk1"
-read -r rps2 p50b p99b _ st2 < "$work/wrk2"
-ok1=$(ok_per_s "$st1")
-ok2=$(ok_per_s "$st2")
-row "cancel 200, 16 accounts, two servers (sum)" "$((ok1 + ok2))" "req/s" \
-  "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
+two_servers "cancel 200, 16 accounts, two servers (sum)" 30001 55001
 unset CANCEL_SCRIPT IDS
 
 write_results "$out/pg_core.json" "$out/pg_results.json"
