@@ -361,7 +361,24 @@ bool EdgeServer::run() {
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
   ev.data.ptr = &wake_fd_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
-  for (int i = 0; i < std::max(1, options_.threads); ++i) workers_.emplace_back([this] { work(); });
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    workers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "edge-worker");  // top -H, perf
+      work(common_);
+    });
+  }
+  for (int i = 0; options_.background && i < std::max(1, options_.background_threads); ++i) {
+    workers_.emplace_back([this] {
+      // Nice 19 (a CPU weight of 15 against the others' 1024) on this
+      // thread only: Linux applies nice per thread, and raising one's own
+      // needs no privilege. Not SCHED_IDLE: a stream thread holding a lock a
+      // write needs (the reader pool's, the page cache's) must still get a
+      // core within a few ticks.
+      pthread_setname_np(pthread_self(), "edge-stream");
+      (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+      work(background_);
+    });
+  }
   // Commits wake the long polls parked on their account (only while any is).
   const int listening =
       options_.events == nullptr ? 0 : options_.events->listen([this](std::string_view account) {
@@ -420,7 +437,8 @@ bool EdgeServer::run() {
     std::lock_guard lock(jobs_mutex_);
     workers_stop_ = true;
   }
-  jobs_ready_.notify_all();
+  common_.ready.notify_all();
+  background_.ready.notify_all();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
   if (listening != 0) options_.events->unlisten(listening);
@@ -486,11 +504,16 @@ void EdgeServer::rerun(Conn& c) {
   unpark(c);
   c.phase = Conn::Phase::Busy;
   c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
+  enqueue(Job{&c, std::move(c.parked_request)});
+}
+
+void EdgeServer::enqueue(Job job) {
+  Lane& lane = options_.background && options_.background(job.request) ? background_ : common_;
   {
     std::lock_guard lock(jobs_mutex_);
-    jobs_.push_back(Job{&c, std::move(c.parked_request)});
+    lane.jobs.push_back(std::move(job));
   }
-  jobs_ready_.notify_one();
+  lane.ready.notify_one();
 }
 
 void EdgeServer::take_wakeups() {
@@ -670,11 +693,7 @@ void EdgeServer::process_input(Conn& c) {
       buffered_ += c.request_bytes;
       c.phase = Conn::Phase::Busy;
       c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
-      {
-        std::lock_guard lock(jobs_mutex_);
-        jobs_.push_back(Job{&c, std::move(request)});
-      }
-      jobs_ready_.notify_one();
+      enqueue(Job{&c, std::move(request)});
       return;
     }
   }
@@ -810,15 +829,15 @@ void EdgeServer::take_completions() {
   }
 }
 
-void EdgeServer::work() {
+void EdgeServer::work(Lane& lane) {
   while (true) {
     Job job;
     {
       std::unique_lock lock(jobs_mutex_);
-      jobs_ready_.wait(lock, [this] { return workers_stop_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
+      lane.ready.wait(lock, [&] { return workers_stop_ || !lane.jobs.empty(); });
+      if (lane.jobs.empty()) return;
+      job = std::move(lane.jobs.front());
+      lane.jobs.pop_front();
     }
     if (serve(job)) continue;
     bool was_empty;

@@ -83,6 +83,14 @@ struct EdgeOptions {
   // owned, must outlive run(). Without it a parked request is run again only
   // every second and at its deadline.
   EventBus* events = nullptr;
+  // Requests for which this is true (the server says: the stream's long polls
+  // and Server-Sent Events) run on `background_threads` workers of their own
+  // at the lowest CPU priority (nice 19), and so do they when a parked one runs
+  // again. A subscriber then waits for a core the writes leave idle; a write
+  // never queues behind, or shares a core evenly with, hundreds of stream
+  // reads. Unset: every request runs on the common workers.
+  std::function<bool(const FramedRequest&)> background;
+  int background_threads = 2;
 };
 
 class EdgeServer {
@@ -153,7 +161,13 @@ class EdgeServer {
   // Hands a parked request back to the workers.
   void rerun(Conn& c);
   void take_wakeups();
-  void work();
+  // A queue of jobs and the workers that take from it.
+  struct Lane {
+    std::condition_variable ready;
+    std::deque<Job> jobs;
+  };
+  void enqueue(Job job);
+  void work(Lane& lane);
   // Worker side: answers the job and sends what it can; true when the
   // connection went straight back to reading (the I/O thread is not told).
   bool serve(Job& job);
@@ -170,8 +184,7 @@ class EdgeServer {
   std::size_t buffered_ = 0;         // I/O thread only: bytes of requests still being read
 
   std::mutex jobs_mutex_;
-  std::condition_variable jobs_ready_;
-  std::deque<Job> jobs_;
+  Lane common_, background_;  // guarded by jobs_mutex_
   bool workers_stop_ = false;
   std::vector<std::thread> workers_;
 

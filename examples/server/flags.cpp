@@ -55,6 +55,7 @@ bool apply(Flags& f, std::string_view name, std::string_view value) {
   if (name == "--host") return set_text(value, f.host);
   if (name == "--port") return parse_int(value, 0, 65535, f.port);
   if (name == "--threads") return parse_int(value, 1, 4096, f.threads);
+  if (name == "--stream-threads") return parse_int(value, 1, 4096, f.stream_threads);
   if (name == "--max-connections") return parse_int(value, 1, 1000000, f.max_connections);
   if (name == "--api-key") return add_key(value, f.keys);
   if (name == "--durability") return set_durability(value, f.durability);
@@ -71,8 +72,8 @@ std::nullopt_t fail(std::string& error, std::string message) {
 
 bool takes_value(std::string_view name) {
   for (std::string_view n :
-       {"--db", "--host", "--port", "--threads", "--max-connections", "--api-key", "--durability",
-        "--log-format", "--tls-cert", "--tls-key"}) {
+       {"--db", "--host", "--port", "--threads", "--stream-threads", "--max-connections",
+        "--api-key", "--durability", "--log-format", "--tls-cert", "--tls-key"}) {
     if (name == n) return true;
   }
   return false;
@@ -134,6 +135,9 @@ std::string usage() {
          "                            ORDERSTATE_API_KEYS=acct:key,acct2:key2\n"
          "  --threads N               request threads: a request holds one while it\n"
          "                            runs; waiting connections hold none (default 32)\n"
+         "  --stream-threads N        threads for the stream's long polls and SSE\n"
+         "                            (/api/v2/events...), at a lower CPU priority so\n"
+         "                            subscribers use what the writes leave (default 4)\n"
          "  --max-connections N       open connections at most; one more is answered\n"
          "                            503 and closed (default 10000, lowered to fit\n"
          "                            the descriptor limit)\n"

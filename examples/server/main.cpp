@@ -49,6 +49,15 @@ server::EdgeOptions edge_options(const server::Flags& flags, SSL_CTX* tls) {
   options.host = flags.host;
   options.port = flags.port;
   options.threads = flags.threads;
+  options.background_threads = flags.stream_threads;
+  // The stream's reads: GET /api/v2/events (long poll) and /events/stream.
+  options.background = [](const server::FramedRequest& r) {
+    constexpr std::string_view kEvents = "/api/v2/events";
+    const std::string_view target = r.target;
+    return r.method == "GET" && target.substr(0, kEvents.size()) == kEvents &&
+           (target.size() == kEvents.size() || target[kEvents.size()] == '?' ||
+            target[kEvents.size()] == '/');
+  };
   options.max_connections = static_cast<std::size_t>(flags.max_connections);
   options.limits.max_body_bytes = http::kDefaultPayloadMaxLength;
   options.tls = tls;
