@@ -61,6 +61,7 @@ struct EdgeServer::Conn {
   // A Server-Sent Events stream (stream_current): its head went out; what
   // the last run asked to stream after; when a byte last went out.
   bool http10 = false;
+  bool no_park = false;  // the server stops: a long poll answers what it has
   bool stream_requested = false;
   bool streaming = false;
   std::int64_t stream_last_seq = 0;
@@ -420,6 +421,9 @@ bool EdgeServer::run() {
         ::close(listen_fd_);  // leaves the epoll set with it
         listen_fd_ = -1;
         stop_by = now + options_.write_timeout;
+        std::vector<Conn*> parked;
+        for (const auto& entry : parked_) parked.push_back(entry.second);
+        for (Conn* c : parked) end_parked(*c);
       }
       // Idle connections go now; requests in flight are answered (with a close) first.
       std::vector<Conn*> idle;
@@ -460,7 +464,7 @@ http::Streaming EdgeServer::stream_current(std::string_view account, std::uint64
 bool EdgeServer::park_current(std::string_view account, std::uint64_t generation,
                               std::chrono::milliseconds wait) {
   Conn* c = running_conn;
-  if (c == nullptr) return false;
+  if (c == nullptr || c->no_park) return false;
   const auto now = Clock::now();
   if (c->park_deadline == Clock::time_point{}) c->park_deadline = now + wait;
   if (now >= c->park_deadline) return false;
@@ -479,6 +483,7 @@ void EdgeServer::park(Conn& c) {
                            : std::min(c.park_deadline, Clock::now() + kRecheckParked);
   parked_.emplace(c.park_account, &c);
   ++parked_count_;
+  if (stopping_) return end_parked(c);
   // A commit between the route's read and now was not seen by the wakeups.
   if (options_.events != nullptr &&
       options_.events->generation(c.park_account) != c.park_generation) {
@@ -498,6 +503,22 @@ void EdgeServer::unpark(Conn& c) {
       return;
     }
   }
+}
+
+void EdgeServer::end_parked(Conn& c) {
+  if (!c.streaming) {
+    c.no_park = true;
+    c.parked_request.keep_alive = false;
+    return rerun(c);
+  }
+  unpark(c);
+  c.streaming = false;
+  c.out = "0\r\n\r\n";  // the last chunk: the client resumes elsewhere by Last-Event-ID
+  c.out_sent = 0;
+  c.close_after = true;
+  c.phase = Conn::Phase::Writing;
+  c.deadline = Clock::now() + options_.write_timeout;
+  flush(c);
 }
 
 void EdgeServer::rerun(Conn& c) {

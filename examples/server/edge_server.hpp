@@ -103,7 +103,9 @@ class EdgeServer {
   // Listens on the options' host and port with a backlog of SOMAXCONN; the
   // port (chosen by the OS for port 0), or -1.
   int bind();
-  // Serves until stop(); answers in-flight requests before it returns.
+  // Serves until stop(); answers in-flight requests before it returns,
+  // parked long polls included (with what they have), and ends streams with
+  // their last chunk.
   // False when bind() was not called or the loop could not start.
   bool run();
   void stop();
@@ -160,6 +162,9 @@ class EdgeServer {
   void unpark(Conn& c);
   // Hands a parked request back to the workers.
   void rerun(Conn& c);
+  // The server stops: a parked long poll runs once more and answers what it
+  // has (with a close); a stream gets its last chunk and a close.
+  void end_parked(Conn& c);
   void take_wakeups();
   // A queue of jobs and the workers that take from it.
   struct Lane {

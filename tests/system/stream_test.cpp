@@ -218,3 +218,45 @@ TEST_CASE("a long poll whose client left frees its connection slot at once", "[s
   CHECK(status == 200);
   CHECK(server.stop() == 0);
 }
+
+TEST_CASE("stopping the server answers a parked long poll and ends a stream with its last chunk",
+          "[system][stream]") {
+  TempDir dir;
+  ServerProcess server({dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "2"}});
+  REQUIRE(server.port() > 0);
+  REQUIRE(Api(server.port(), kKey, 5).post("/api/v2/orders", kPlaceBody).status == 201);
+  // A stream that has sent event 1 and waits for more.
+  const int stream = connect_to(server.port());
+  REQUIRE(stream >= 0);
+  const std::string request = sse_request("");
+  REQUIRE(send(stream, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()));
+  std::string text;
+  REQUIRE(read_events(stream, text, 1) == 1);
+  // A long poll waiting (30 s) after event 1.
+  RawReply poll_reply;
+  std::thread poll([&] {
+    poll_reply = raw_exchange(server.port(),
+                              "GET /api/v2/events?after=1&wait=30 HTTP/1.1\r\nHost: t\r\n"
+                              "Authorization: Bearer " +
+                                  kKey + "\r\n\r\n",
+                              std::chrono::seconds(20));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // parked by now
+  CHECK(server.stop() == 0);                                    // SIGTERM
+  poll.join();
+  // The poll is answered with what there is (nothing after 1), not cut off.
+  REQUIRE(poll_reply.answered);
+  CHECK(poll_reply.status == 200);
+  CHECK(poll_reply.body == R"({"status":"success","data":{"count":0,"events":[],"next_after":1}})");
+  CHECK(header_value(poll_reply.head, "Connection") == "close");
+  CHECK(poll_reply.elapsed < std::chrono::seconds(10));
+  // The stream ends with the last chunk, then the close.
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(stream, buf, sizeof buf, 0)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  close(stream);
+  CHECK(count_of(text, "\ndata: ") == 1);
+  CHECK(text.size() >= 5);
+  CHECK(text.substr(text.size() - 5) == "0\r\n\r\n");
+}
