@@ -19,7 +19,14 @@ void EventBus::publish(std::string_view account) {
   }
   changed_.notify_all();
   std::lock_guard calling(listeners_mutex_);
-  for (const auto& [handle, listener] : listeners_) listener(account);
+  for (const auto& [handle, listener] : listeners_) {
+    // The commit is done: a listener breaking its no-throw promise must not
+    // turn it into a failure for the writer's caller.
+    try {
+      listener(account);
+    } catch (...) {
+    }
+  }
 }
 
 std::uint64_t EventBus::wait(std::string_view account, std::uint64_t seen,

@@ -322,6 +322,36 @@ TEST_CASE("on PostgreSQL a failing unit of work leaves no trace and does not fai
   }
 }
 
+// From an outside review: a unit that locked a row and then refused (a
+// cancel of a filled order does) on a connection the server had meanwhile
+// dropped crashed the process: the failed ROLLBACK dropped the connection
+// and the writer then read its conflict flag through the null pointer.
+TEST_CASE(
+    "on PostgreSQL a unit that refuses after locking, on a connection the server dropped, fails "
+    "alone and the next write reconnects",
+    "[postgres][outage]") {
+  REQUIRE_PG_SERVER();
+  testing::Service s;
+  auto placed = s.orders.place("acct", limit_buy());
+  REQUIRE(placed.ok());
+  const std::string id = placed->order.order_id;
+  auto refused = s.repo->write([&](WriteTx& tx) -> Result<void> {
+    if (auto found = tx.find_order("acct", id); !found) return found.error();  // locks the row
+    // The writer's connection is the one idle in a transaction: the server drops it.
+    pqxx::connection killer(s.pg_schema->uri());
+    pqxx::nontransaction(killer).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND state = 'idle in transaction'");
+    return not_open("refused after locking");
+  });
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.code() == Errc::NotOpen);
+  CHECK(refused.error().message == "refused after locking");
+  auto canceled = s.orders.cancel("acct", id);
+  REQUIRE(canceled.ok());
+  CHECK(canceled->status == OrderStatus::Canceled);
+}
+
 // A unit may throw anything, not only a std::exception: it must fail alone,
 // with a Storage error, and never leave the writer marked busy (every later
 // write would wait for ever).

@@ -11,11 +11,10 @@
 //
 // Thread-safe: every method may be called from any thread. Listeners run on
 // the thread that published, one publish at a time; they must be quick, must
-// not throw and must not call listen or unlisten (the HTTP edge writes to an
-// eventfd). unlisten returns once no call of the listener is running. Only this
-// process's commits are seen: a reader of a database that other processes
-// also write (two servers on one PostgreSQL) must bound its waits and read
-// again (the long-poll route's wait does).
+// not throw (what one throws is dropped) and must not call listen or unlisten (the HTTP edge writes
+// to an eventfd). unlisten returns once no call of the listener is running. Only this process's
+// commits are seen: a reader of a database that other processes also write (two servers on one
+// PostgreSQL) must bound its waits and read again (the long-poll route's wait does).
 #pragma once
 
 #include <chrono>

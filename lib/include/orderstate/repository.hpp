@@ -144,7 +144,11 @@ class Repository {
   // units; one unit's failure undoes only itself.
   // Returns only after the transaction holding the unit has committed at the
   // backend's configured durability; on a commit failure every unit of the
-  // batch gets the error and none of their effects remain.
+  // batch gets the error and none of their effects remain, except that a
+  // backend may be unable to tell (a network database whose connection was
+  // lost during COMMIT): that is Errc::Unavailable and the unit may or may
+  // not have been applied, so a caller retrying it must make it idempotent
+  // (a client_order_id, an exec_id).
   virtual Result<void> write(const Work& work) = 0;
 
   // Reads see committed data only.

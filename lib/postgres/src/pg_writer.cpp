@@ -231,7 +231,14 @@ Result<void> Writer::write(const Repository::Work& work) {
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     for (Pending* p : batch) p->taken = true;
     lock.unlock();
-    run_batch(slots_[slot], batch);
+    try {
+      run_batch(slots_[slot], batch);
+    } catch (...) {  // only allocation can throw here; no caller may wait forever
+      for (Pending* p : batch) {
+        p->result = unavailable("postgres: the writer failed, outcome unknown");
+      }
+      slots_[slot].reset();  // its transaction, if any, goes with it
+    }
     lock.lock();
     for (Pending* p : batch) p->done = true;
     free_.push_back(slot);
@@ -243,9 +250,10 @@ Result<void> Writer::write(const Repository::Work& work) {
 // Runs the batch; units that lost a conflict run again in a transaction of
 // their own after the first commits (so the locks they waited for are free).
 // The first run takes no savepoints: a savepoint per unit is a round trip per
-// unit, paid while the batch holds its locks, to undo what is almost never
-// undone (most failures, a 409 among them, change nothing). When a unit fails
-// after writing, the batch runs again with them.
+// unit, paid while the batch holds its locks, to undo what is rarely undone
+// (a refused input changes nothing). When a unit fails after writing or
+// locking (a 409 on an order it locked to read), the batch runs again with
+// them; the first unit's refusal stands without that.
 void Writer::run_batch(Slot& conn, std::vector<Pending*>& batch) {
   std::vector<Pending*> todo = batch;
   bool savepoints = false;
@@ -255,8 +263,10 @@ void Writer::run_batch(Slot& conn, std::vector<Pending*>& batch) {
     if (then == Then::kDone) {
       todo.swap(again);
       ++attempt;
+    } else if (then == Then::kAgainWithSavepoints) {
+      savepoints = true;
+      ++attempt;  // the batch ran and was undone: that counts
     }
-    savepoints = savepoints || then == Then::kAgainWithSavepoints;
   }
 }
 
@@ -328,12 +338,13 @@ Writer::Then Writer::run_once(Slot& conn, std::vector<Pending*>& units,
         p->result = std::move(result);
         continue;
       }
+      const bool conflict = conn->conflict();  // end() may drop the connection
       end();
       for (Pending* q : units) q->result.reset();
       // The first unit saw only committed rows: its outcome stands and the
       // rest run again. A later one saw its batch-mates' work, now undone:
       // all run again, each undone alone if it fails.
-      if (i > 0 || conn->conflict()) return Then::kAgainWithSavepoints;
+      if (i > 0 || conflict) return Then::kAgainWithSavepoints;
       p->result = std::move(result);
       units.erase(units.begin());
       return Then::kAgain;
