@@ -19,7 +19,7 @@ struct Flags {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0: any free port
   int threads = 32;             // workers running requests
-  int stream_threads = 4;       // workers running stream reads, at lower priority
+  int stream_threads = 0;       // workers running stream reads at nice 19; 0: by backend
   int max_connections = 10000;  // open connections; past it a 503 and a close
   Durability durability = Durability::Full;
   std::vector<http::ApiKey> keys;

@@ -49,7 +49,13 @@ server::EdgeOptions edge_options(const server::Flags& flags, SSL_CTX* tls) {
   options.host = flags.host;
   options.port = flags.port;
   options.threads = flags.threads;
-  options.background_threads = flags.stream_threads;
+  // One by default: subscribers then never take more than a core's worth
+  // from the writes (p99 of the cancels with 200 subscribers: 8.5-9 ms with
+  // one, 14-18 ms with four, tests/bench/stream_run.sh); PostgreSQL's reads
+  // wait on a round trip, so there they need a few.
+  options.background_threads = flags.stream_threads > 0            ? flags.stream_threads
+                               : server::is_postgres_uri(flags.db) ? 4
+                                                                   : 1;
   // The stream's reads: GET /api/v2/events (long poll) and /events/stream.
   options.background = [](const server::FramedRequest& r) {
     constexpr std::string_view kEvents = "/api/v2/events";
