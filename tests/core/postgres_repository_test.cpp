@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../lib/postgres/src/pg_connection.hpp"  // build_conninfo
 #include "orderstate/ids.hpp"
 
 using namespace orderstate;
@@ -601,6 +602,25 @@ TEST_CASE("duplicate trade reports through two instances count exactly once",
   for (const auto& e : events) trades += e.reason == "trade" || e.reason == "late_fill";
   CHECK(trades == kReports);
   CHECK(s.b.get_position("acct", placed.position.position_id)->size == "2.00");
+}
+
+// From an outside review: keepalives are not sent while a request waits for
+// its acknowledgment, so a half-open connection held the writer for the
+// kernel's ~15 minutes of retransmissions. Needs no server.
+TEST_CASE("PostgreSQL connections time out a half-open connection unless the uri says otherwise",
+          "[postgres][outage]") {
+  PostgresOptions o;
+  o.uri = "postgresql://app@db.internal:5432/orders";
+  auto conninfo = pg::build_conninfo(o);
+  REQUIRE(conninfo.ok());
+  CHECK(conninfo->find("tcp_user_timeout='60000'") != std::string::npos);
+  CHECK(conninfo->find("keepalives_idle='30'") != std::string::npos);
+  CHECK(conninfo->find("connect_timeout='5'") != std::string::npos);
+  o.uri = "postgresql://app@db.internal:5432/orders?tcp_user_timeout=5000";
+  conninfo = pg::build_conninfo(o);
+  REQUIRE(conninfo.ok());
+  CHECK(conninfo->find("tcp_user_timeout='5000'") != std::string::npos);
+  CHECK(conninfo->find("tcp_user_timeout='60000'") == std::string::npos);
 }
 
 #else

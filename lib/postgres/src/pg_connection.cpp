@@ -83,6 +83,10 @@ Result<std::string> build_conninfo(const PostgresOptions& o) {
   settings.try_emplace("keepalives_idle", "30");  // TCP only; libpq ignores them on a socket
   settings.try_emplace("keepalives_interval", "10");
   settings.try_emplace("keepalives_count", "3");
+  // Keepalives are not sent while data waits for its acknowledgment: a
+  // request sent into a half-open connection would wait out the kernel's
+  // retransmissions (~15 min) with the writer's batch in it.
+  settings.try_emplace("tcp_user_timeout", "60000");
   // Session settings ride on the startup packet: no extra round trip.
   std::string& options = settings["options"];
   options += " -c lock_timeout=" + std::to_string(o.lock_timeout_ms);

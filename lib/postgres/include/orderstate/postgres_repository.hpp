@@ -51,8 +51,9 @@ struct PostgresOptions {
   // UPDATE reads; a unit that loses a conflict runs again on its own).
   int writers = 2;  // measured best of 1, 2, 4, 8 here (README, Scaling out)
   // libpq connect_timeout: how long connecting to an unreachable server may
-  // take before Unavailable. TCP keepalives (unless the uri sets them) notice
-  // a server that vanished without closing the connection within a minute.
+  // take before Unavailable. TCP keepalives and tcp_user_timeout (unless the
+  // uri sets them) notice a server that vanished without closing the
+  // connection within a minute, idle or with a request unanswered.
   int connect_timeout_s = 5;
   // How long a write waits for a row another instance has locked before
   // Unavailable (PostgreSQL lock_timeout). 0 waits for ever.
