@@ -32,7 +32,7 @@ struct EdgeServer::Conn {
 
   Conn(int fd, SSL* ssl, FramingLimits limits) : fd(fd), ssl(ssl), framer(limits) {}
 
-  const int fd;
+  int fd;          // -1 once closed (close_conn)
   SSL* const ssl;  // null for plain HTTP
   std::atomic<int> owner{kIo};
   Phase phase = Phase::Reading;
@@ -71,6 +71,10 @@ struct EdgeServer::Conn {
 namespace {
 
 thread_local EdgeServer::Conn* running_conn = nullptr;  // the worker's current request
+// A nice-19 worker hands every answered connection back through the I/O
+// thread: re-arming it itself, it could be preempted half-way while the I/O
+// thread waits for it (on_event).
+thread_local bool background_worker = false;
 constexpr auto kRecheckParked = std::chrono::seconds(1);
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 
@@ -377,6 +381,7 @@ bool EdgeServer::run() {
       // core within a few ticks.
       pthread_setname_np(pthread_self(), "edge-stream");
       (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 19);
+      background_worker = true;
       work(background_);
     });
   }
@@ -411,6 +416,8 @@ bool EdgeServer::run() {
         on_event(*static_cast<Conn*>(tag), events[i].events);
       }
     }
+    for (Conn* c : closed_) delete c;
+    closed_.clear();
     const auto now = Clock::now();
     if (now - last_sweep >= kSweepEvery) {
       sweep();
@@ -446,6 +453,8 @@ bool EdgeServer::run() {
   for (std::thread& t : workers_) t.join();
   workers_.clear();
   if (listening != 0) options_.events->unlisten(listening);
+  for (Conn* c : closed_) delete c;
+  closed_.clear();
   running_ = false;
   return true;
 }
@@ -526,6 +535,15 @@ void EdgeServer::rerun(Conn& c) {
   c.phase = Conn::Phase::Busy;
   c.owner.store(kWorker, std::memory_order_relaxed);  // published by the queue's lock
   enqueue(Job{&c, std::move(c.parked_request)});
+}
+
+bool is_stream_read(const FramedRequest& r) {
+  if (r.method != "GET" && r.method != "HEAD") return false;
+  constexpr std::string_view kEvents = "/api/v2/events";
+  std::string path = r.target.substr(0, r.target.find('?'));
+  if (path.find('%') != std::string::npos) path = httplib::detail::decode_url(path, false);
+  return path.rfind(kEvents, 0) == 0 &&
+         (path.size() == kEvents.size() || path[kEvents.size()] == '/');
 }
 
 void EdgeServer::enqueue(Job job) {
@@ -622,6 +640,7 @@ void EdgeServer::arm(Conn& c, std::uint32_t events) {
 
 void EdgeServer::on_event(Conn& c, std::uint32_t events) {
   (void)events;
+  if (c.fd < 0) return;  // closed earlier in this batch
   // A parked connection's watch that fired after it went back to a worker:
   // the worker re-arms it when done (a closed peer is seen then).
   if (c.owner.load(std::memory_order_acquire) == kWorker) return;
@@ -800,8 +819,11 @@ void EdgeServer::close_conn(Conn& c) {
   end_request(c);
   if (c.ssl != nullptr) SSL_free(c.ssl);
   ::close(c.fd);  // also leaves the epoll set
+  c.fd = -1;
   conns_.erase(&c);
-  delete &c;
+  // Freed after the current batch of events: one still in it (a watch that
+  // fired before a completion closed the connection) must find it.
+  closed_.push_back(&c);
 }
 
 void EdgeServer::sweep() {
@@ -933,7 +955,8 @@ bool EdgeServer::serve(Job& job) {
     if (n <= 0) break;
     c.out_sent += static_cast<std::size_t>(n);
   }
-  if (c.out_sent < c.out.size() || c.close_after || !c.in.empty() || c.peer_done || stopping_) {
+  if (c.out_sent < c.out.size() || c.close_after || !c.in.empty() || c.peer_done || stopping_ ||
+      background_worker) {
     return false;
   }
   // Fast path: all sent, nothing pipelined; wait for the next request.

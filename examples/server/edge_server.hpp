@@ -93,6 +93,12 @@ struct EdgeOptions {
   int background_threads = 2;
 };
 
+// orderstate-server's EdgeOptions::background: a read of the account's
+// stream, GET (or HEAD) /api/v2/events (long poll) or /api/v2/events/...
+// (Server-Sent Events), matched on the path as the router sees it
+// (percent-decoded: a %65vents must not dodge the lane).
+bool is_stream_read(const FramedRequest& request);
+
 class EdgeServer {
  public:
   EdgeServer(RoutedServer& app, EdgeOptions options);
@@ -186,6 +192,7 @@ class EdgeServer {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
   std::unordered_set<Conn*> conns_;  // I/O thread only
+  std::vector<Conn*> closed_;        // closed in this batch of events, freed after it
   std::size_t buffered_ = 0;         // I/O thread only: bytes of requests still being read
 
   std::mutex jobs_mutex_;

@@ -56,14 +56,9 @@ server::EdgeOptions edge_options(const server::Flags& flags, SSL_CTX* tls) {
   options.background_threads = flags.stream_threads > 0            ? flags.stream_threads
                                : server::is_postgres_uri(flags.db) ? 4
                                                                    : 1;
-  // The stream's reads: GET /api/v2/events (long poll) and /events/stream.
-  options.background = [](const server::FramedRequest& r) {
-    constexpr std::string_view kEvents = "/api/v2/events";
-    const std::string_view target = r.target;
-    return r.method == "GET" && target.substr(0, kEvents.size()) == kEvents &&
-           (target.size() == kEvents.size() || target[kEvents.size()] == '?' ||
-            target[kEvents.size()] == '/');
-  };
+  // Not for :memory:, whose reads run under the writer's lock: a nice-19
+  // reader would stall every write.
+  if (flags.db != ":memory:") options.background = server::is_stream_read;
   options.max_connections = static_cast<std::size_t>(flags.max_connections);
   options.limits.max_body_bytes = http::kDefaultPayloadMaxLength;
   options.tls = tls;

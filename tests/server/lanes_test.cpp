@@ -98,3 +98,24 @@ TEST_CASE(
   server.stop();
   loop.join();
 }
+
+TEST_CASE(
+    "the server's stream reads are GET or HEAD of /api/v2/events, however the path is spelled",
+    "[server][lanes]") {
+  const auto read = [](std::string method, std::string target) {
+    FramedRequest r;
+    r.method = std::move(method);
+    r.target = std::move(target);
+    return is_stream_read(r);
+  };
+  CHECK(read("GET", "/api/v2/events"));
+  CHECK(read("GET", "/api/v2/events?after=5&wait=30"));
+  CHECK(read("GET", "/api/v2/events/stream"));
+  CHECK(read("HEAD", "/api/v2/events/stream"));
+  CHECK(read("GET", "/api/v2/%65vents?wait=30"));  // the router decodes it: so must the lane
+  CHECK(read("GET", "/api/v2/events%2Fstream"));
+  CHECK_FALSE(read("POST", "/api/v2/events"));
+  CHECK_FALSE(read("GET", "/api/v2/eventsx"));
+  CHECK_FALSE(read("GET", "/api/v2/orders/ord-1/events"));
+  CHECK_FALSE(read("GET", "/api/v1/trading/orders?x=/api/v2/events"));
+}
