@@ -432,11 +432,14 @@ bool EdgeServer::run() {
         for (const auto& entry : parked_) parked.push_back(entry.second);
         for (Conn* c : parked) end_parked(*c);
       }
-      // Idle connections go now; requests in flight are answered (with a close) first.
+      // Idle connections go now; requests in flight are answered (with a
+      // close) first, and a lingering one keeps its linger (closed at once,
+      // a client still sending would get a reset that can destroy the answer).
       std::vector<Conn*> idle;
       for (Conn* c : conns_) {
-        if (c->owner.load(std::memory_order_acquire) == kIo &&
-            (c->phase != Conn::Phase::Writing || now >= stop_by)) {
+        const bool finishing =
+            c->phase == Conn::Phase::Writing || c->phase == Conn::Phase::Lingering;
+        if (c->owner.load(std::memory_order_acquire) == kIo && (!finishing || now >= stop_by)) {
           idle.push_back(c);
         }
       }

@@ -49,13 +49,7 @@ server::EdgeOptions edge_options(const server::Flags& flags, SSL_CTX* tls) {
   options.host = flags.host;
   options.port = flags.port;
   options.threads = flags.threads;
-  // One by default: subscribers then never take more than a core's worth
-  // from the writes (p99 of the cancels with 200 subscribers: 8.5-9 ms with
-  // one, 14-18 ms with four, tests/bench/stream_run.sh); PostgreSQL's reads
-  // wait on a round trip, so there they need a few.
-  options.background_threads = flags.stream_threads > 0            ? flags.stream_threads
-                               : server::is_postgres_uri(flags.db) ? 4
-                                                                   : 1;
+  options.background_threads = server::stream_threads(flags);
   // Not for :memory:, whose reads run under the writer's lock: a nice-19
   // reader would stall every write.
   if (flags.db != ":memory:") options.background = server::is_stream_read;

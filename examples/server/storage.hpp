@@ -14,6 +14,10 @@ namespace orderstate::server {
 // True when --db names a PostgreSQL database rather than a SQLite file.
 bool is_postgres_uri(const std::string& db);
 
+// The stream workers (EdgeOptions::background_threads): --stream-threads,
+// else 1 (4 on PostgreSQL, whose reads wait on the network).
+int stream_threads(const Flags& flags);
+
 // Opens the repository --db names; nullptr with `error` set when it cannot.
 // PostgreSQL: a pool of --threads read connections; --durability does not
 // apply (synchronous_commit stays on). A server that is unreachable at
