@@ -16,8 +16,10 @@
 //   concurrent cancels wins, whichever connection or instance runs them. A
 //   unit that loses a conflict with another connection or instance
 //   (deadlock, a client_order_id taken meanwhile) is rolled back and run
-//   again after the batch commits, at most three times in all, so a unit of
-//   work must be safe to re-run (it rebuilds its outputs; the service's do).
+//   again after the batch commits, in at most three attempts (not counting
+//   the rerun of a batch undone because a batch-mate failed after writing),
+//   so a unit of work must be safe to re-run (it rebuilds its outputs; the
+//   service's do).
 // - Reads use a bounded pool of connections in autocommit: committed data.
 // - A lost or unreachable server is Errc::Unavailable; the next call
 //   reconnects, so the repository recovers by itself when the server is back.
