@@ -437,11 +437,12 @@ bool EdgeServer::run() {
       // a client still sending would get a reset that can destroy the answer).
       std::vector<Conn*> idle;
       for (Conn* c : conns_) {
+        // Only a connection the I/O thread owns may be looked at: a
+        // worker may be changing its phase.
+        if (c->owner.load(std::memory_order_acquire) != kIo) continue;
         const bool finishing =
             c->phase == Conn::Phase::Writing || c->phase == Conn::Phase::Lingering;
-        if (c->owner.load(std::memory_order_acquire) == kIo && (!finishing || now >= stop_by)) {
-          idle.push_back(c);
-        }
+        if (!finishing || now >= stop_by) idle.push_back(c);
       }
       for (Conn* c : idle) close_conn(*c);
       if (conns_.empty()) break;
