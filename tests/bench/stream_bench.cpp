@@ -5,7 +5,8 @@
 // it also places RATE orders a second through its own connection and times
 // each event's delivery: from the place's acknowledgment to each
 // subscriber's receipt. Prints one line:
-//   "subs events events_per_s order_errors delay_p50_ms delay_p99_ms min_per_sub max_per_sub"
+//   "subs events events_per_s order_errors delay_p50_ms delay_p99_ms min_per_sub max_per_sub
+//    polls" (polls: answers received, all subscribers)
 // order_errors counts events a subscriber got out of order, twice or after a
 // gap, plus failed polls. Delays are "-" without RATE.
 // Usage: stream_bench PORT KEY SUBS SECONDS [RATE=0]
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   // The subscribers: one thread, one epoll set, SUBS non-blocking
   // connections (as an event-driven client would hold them; 200 threads
   // would spend this machine's two cores switching between them).
+  long long polls = 0;  // set by the subscribers' thread before it ends
   std::thread subscribers([&] {
     struct Sub {
       int fd = -1;
@@ -189,6 +191,7 @@ int main(int argc, char** argv) {
       ask(i);
     }
     std::size_t finished = 0;
+    long long polls_answered = 0;
     bool stopping = false;
     Clock::time_point deadline;  // once stopping: the last answers' limit
     std::vector<epoll_event> ready(256);
@@ -232,6 +235,7 @@ int main(int argc, char** argv) {
           if (rate > 0) received.emplace_back(id, now);
         }
         s.in.erase(0, head + 4 + length);
+        ++polls_answered;
         if (stopping) {
           s.done = true;
           ++finished;
@@ -245,6 +249,7 @@ int main(int argc, char** argv) {
       if (s.fd >= 0) close(s.fd);
     }
     close(ep);
+    polls = polls_answered;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all of them parked
   const auto t0 = Clock::now();
@@ -296,12 +301,12 @@ int main(int argc, char** argv) {
   for (const long long n : per_sub) total += n;
   const auto [lo, hi] = std::minmax_element(per_sub.begin(), per_sub.end());
   if (rate > 0) {
-    std::printf("%d %lld %.0f %lld %.2f %.2f %lld %lld\n", subs, total,
+    std::printf("%d %lld %.0f %lld %.2f %.2f %lld %lld %lld\n", subs, total,
                 static_cast<double>(delivered) / elapsed, errors.load(), percentile(delays, 0.5),
-                percentile(delays, 0.99), *lo, *hi);
+                percentile(delays, 0.99), *lo, *hi, polls);
   } else {
-    std::printf("%d %lld %.0f %lld - - %lld %lld\n", subs, total,
-                static_cast<double>(delivered) / elapsed, errors.load(), *lo, *hi);
+    std::printf("%d %lld %.0f %lld - - %lld %lld %lld\n", subs, total,
+                static_cast<double>(delivered) / elapsed, errors.load(), *lo, *hi, polls);
   }
   return 0;
 }
