@@ -544,10 +544,14 @@ void EdgeServer::rerun(Conn& c) {
 bool is_stream_read(const FramedRequest& r) {
   if (r.method != "GET" && r.method != "HEAD") return false;
   constexpr std::string_view kEvents = "/api/v2/events";
-  std::string path = r.target.substr(0, r.target.find('?'));
-  if (path.find('%') != std::string::npos) path = httplib::detail::decode_url(path, false);
-  return path.rfind(kEvents, 0) == 0 &&
-         (path.size() == kEvents.size() || path[kEvents.size()] == '/');
+  const auto is_events = [&](std::string_view path) {
+    return path.substr(0, kEvents.size()) == kEvents &&
+           (path.size() == kEvents.size() || path[kEvents.size()] == '/');
+  };
+  // On the I/O thread for every request: a copy only for an escaped path.
+  const std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+  if (path.find('%') == std::string_view::npos) return is_events(path);
+  return is_events(httplib::detail::decode_url(std::string(path), false));
 }
 
 void EdgeServer::enqueue(Job job) {

@@ -140,6 +140,20 @@ std::string sse_request(const std::string& extra) {
          extra + "\r\n";
 }
 
+// A connection that has sent the stream's request (with `extra` headers);
+// -1 when either failed.
+int open_stream(int port, const std::string& extra) {
+  const int fd = connect_to(port);
+  if (fd < 0) return -1;
+  const std::string request = sse_request(extra);
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 TEST_CASE("a Server-Sent Events stream sends each event once as it commits; Last-Event-ID resumes",
@@ -150,10 +164,8 @@ TEST_CASE("a Server-Sent Events stream sends each event once as it commits; Last
   Api writer(server.port(), kKey, 5);
   REQUIRE(writer.post("/api/v2/orders", kPlaceBody).status == 201);
 
-  const int fd = connect_to(server.port());
+  const int fd = open_stream(server.port(), "");
   REQUIRE(fd >= 0);
-  const std::string first = sse_request("");
-  REQUIRE(send(fd, first.data(), first.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(first.size()));
   std::string text;
   REQUIRE(read_events(fd, text, 1) == 1);
   CHECK(text.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
@@ -170,11 +182,8 @@ TEST_CASE("a Server-Sent Events stream sends each event once as it commits; Last
   close(fd);
 
   // A client that saw id 2 resumes after it: 3 at once, then 4 when it commits.
-  const int again = connect_to(server.port());
+  const int again = open_stream(server.port(), "Last-Event-ID: 2\r\n");
   REQUIRE(again >= 0);
-  const std::string resume = sse_request("Last-Event-ID: 2\r\n");
-  REQUIRE(send(again, resume.data(), resume.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(resume.size()));
   std::string resumed;
   REQUIRE(read_events(again, resumed, 1) == 1);
   CHECK(resumed.find("id: 3\ndata: {\"seq\":3,") != std::string::npos);
@@ -226,11 +235,8 @@ TEST_CASE("stopping the server answers a parked long poll and ends a stream with
   REQUIRE(server.port() > 0);
   REQUIRE(Api(server.port(), kKey, 5).post("/api/v2/orders", kPlaceBody).status == 201);
   // A stream that has sent event 1 and waits for more.
-  const int stream = connect_to(server.port());
+  const int stream = open_stream(server.port(), "");
   REQUIRE(stream >= 0);
-  const std::string request = sse_request("");
-  REQUIRE(send(stream, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size()));
   std::string text;
   REQUIRE(read_events(stream, text, 1) == 1);
   // A long poll waiting (30 s) after event 1.
