@@ -44,6 +44,13 @@ load() {  # port first_id [last_id]
   echo "$rps $(to_ms "$p50") $(to_ms "$p99") $p999 $statuses"
 }
 
+# The machine's CPU busy % since a cpu_mark: `m=$(cpu_mark); ...; cpu_busy "$m"`.
+cpu_mark() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
+cpu_busy() {  # "total idle" from cpu_mark
+  read -r t0 i0 <<<"$1"
+  awk -v t0="$t0" -v i0="$i0" '/^cpu /{t=$2+$3+$4+$5+$6+$7+$8+$9; i=$5+$6; printf "%.0f", 100 - 100 * (i - i0) / (t - t0)}' /proc/stat
+}
+
 to_ms() {  # wrk prints 812.00us / 1.23ms / 1.02s
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.2f", n }'
 }

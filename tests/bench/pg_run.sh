@@ -4,7 +4,7 @@
 # raw libpq rows. Starts (and removes) its own throwaway cluster with
 # cmake/pg-cluster.sh. Prints rows as run.sh does and writes them to
 # OUT/pg_results.json (default BUILD/bench). Usage: tests/bench/pg_run.sh BUILD [OUT]
-#   BENCH_CONNECTIONS (16, per wrk), BENCH_SECONDS (10), BENCH_PG_ORDERS (60000 per
+#   BENCH_CONNECTIONS (16; two servers get half each), BENCH_SECONDS (10), BENCH_PG_ORDERS (60000 per
 #   phase: a phase must not run out of open orders; rows count 200 answers only)
 set -euo pipefail
 build=${1:-build}
@@ -30,7 +30,7 @@ trap cleanup EXIT
 source "$here/common.sh"
 
 print_machine
-echo "command: tests/bench/pg_run.sh $build, $conns connections per wrk, ${seconds}s per row"
+echo "command: tests/bench/pg_run.sh $build, $conns connections in all, ${seconds}s per row"
 echo
 
 uri=$(bash "$cluster" start "$pgdir")
@@ -39,15 +39,22 @@ echo
 
 # Ids 1..per_phase for one server, then per_phase for each of two: a fresh
 # database's sequence numbers the seeded orders 1..N.
-printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns each)" "value" "unit" "note"
+printf '%-58s %12s %-9s %s\n' "benchmark (HTTP on PostgreSQL, wrk -t1 -c$conns in all)" "value" "unit" "note"
 # The database's own speed on this cluster with the same client count:
 # pgbench -N is three writes and a commit per transaction, like a cancel.
 base=${uri%/*}
 psql -q "$uri" -c "CREATE DATABASE pgbench" -c "CREATE DATABASE fresh" >/dev/null
 pgbench -i -q -s 10 "$base/pgbench" >/dev/null 2>&1
-pgb=$(pgbench -N -c "$conns" -j2 -M prepared -T "$seconds" "$base/pgbench" 2>/dev/null |
-      awk '/^tps/ {printf "%.0f", $3; exit}')
-row "pgbench -N -c$conns -j2 -M prepared (the database's speed)" "$pgb" "tps" "same cluster, same client count"
+mark=$(cpu_mark)
+pgb=$(cd "$work" && pgbench -N -c "$conns" -j2 -M prepared -T "$seconds" --log --log-prefix=pgb \
+      "$base/pgbench" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3; exit}')
+# Its latencies from the per-transaction log (third column, us): the
+# database's own tail is the floor of any p99 above it.
+busy=$(cpu_busy "$mark")
+read -r pgb50 pgb99 < <(cat "$work"/pgb.* | awk '{print $3}' | sort -n |
+  awk '{v[NR]=$1} END {printf "%.2f %.2f\n", v[int(NR*0.5)]/1000, v[int(NR*0.99)]/1000}')
+row "pgbench -N -c$conns -j2 -M prepared (the database's speed)" "$pgb" "tps" \
+  "same cluster, same client count; latency p50 $pgb50 ms, p99 $pgb99 ms; machine $busy% busy"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a / b}'; }
 
 # A server started on a freshly created database, orders added after it started.
@@ -67,31 +74,35 @@ server=("$bin/orderstate-server" --db "$uri" --port 0 --api-key bench:benchkey -
 
 start "${server[@]}"
 port1=$port
+mark=$(cpu_mark)
 read -r rps p50 p99 p999 st < <(load "$port1" 1)
 one=$rps
 row "orderstate-server cancel 200, PostgreSQL, one server" "$rps" "req/s" \
-  "p50 $p50 ms, p99 $p99 ms (target <= 10), p99.9 $p999 ms, $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), [$st]"
+  "p50 $p50 ms, p99 $p99 ms (target <= 10), p99.9 $p999 ms, $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), machine $(cpu_busy "$mark")% busy, [$st]"
 res=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -s "$bench_dir/place.lua" "http://127.0.0.1:$port1" 2>&1)
 prps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$res")
 row "orderstate-server place 201, PostgreSQL, one server" "$prps" "req/s" \
   "p99 $(to_ms "$(awk '$1=="99%" {print $2}' <<<"$res")") ms, $(ratio "$prps" "$pgb")x pgbench (target >= 0.5), [$(awk '/^status/ {printf "%s:%s ", $2, $3}' <<<"$res")]"
 
 # Starts a second "${server[@]}" beside the one on $port1 and loads both at
-# once from FIRST1 and FIRST2; prints NAME's row against one server's $one.
+# once from FIRST1 and FIRST2, half the connections each (the issue's 8 + 8:
+# the same clients as one server's row); prints NAME's row against $one.
 two_servers() {  # name first1 first2
   start "${server[@]}"
-  local port2=$port w1 w2 rps1 rps2 p99a p99b st1 st2 ok1 ok2
-  load "$port1" "$2" > "$work/wrk1" &
+  local port2=$port w1 w2 rps1 rps2 p99a p99b st1 st2 ok1 ok2 mark busy
+  conns=$((conns / 2)) load "$port1" "$2" > "$work/wrk1" &
   w1=$!
-  load "$port2" "$3" > "$work/wrk2" &
+  conns=$((conns / 2)) load "$port2" "$3" > "$work/wrk2" &
   w2=$!
+  mark=$(cpu_mark)
   wait "$w1" "$w2"
+  busy=$(cpu_busy "$mark")
   read -r rps1 _ p99a _ st1 < "$work/wrk1"
   read -r rps2 _ p99b _ st2 < "$work/wrk2"
   ok1=$(ok_per_s "$st1")
   ok2=$(ok_per_s "$st2")
   row "$1" "$((ok1 + ok2))" "req/s" \
-    "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, [$st1] [$st2]"
+    "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, machine $busy% busy, [$st1] [$st2]"
 }
 ok_per_s() { awk -v n="$(grep -o '200:[0-9]*' <<<"$1" | cut -d: -f2)" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}'; }
 two_servers "orderstate-server cancel 200, PostgreSQL, two servers (sum)" $((per_phase + 1)) $((2 * per_phase + 1))
@@ -110,10 +121,11 @@ server=("$bin/orderstate-server" --db "$base/accounts" --port 0 "${keys[@]}" --t
 export CANCEL_SCRIPT=cancel_accounts.lua IDS=$work/ids
 start "${server[@]}"
 port1=$port
+mark=$(cpu_mark)
 read -r rps p50 p99 p999 st < <(load "$port1" 1)
 one=$rps
 row "cancel 200, 16 accounts, one server" "$rps" "req/s" \
-  "p50 $p50 ms, p99 $p99 ms (target <= 10), $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), [$st]"
+  "p50 $p50 ms, p99 $p99 ms (target <= 10), $(ratio "$rps" "$pgb")x pgbench (target >= 0.6), machine $(cpu_busy "$mark")% busy, [$st]"
 two_servers "cancel 200, 16 accounts, two servers (sum)" 30001 55001
 unset CANCEL_SCRIPT IDS
 
