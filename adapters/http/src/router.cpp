@@ -86,6 +86,35 @@ void fail(const Call& call, httplib::Response& res, const Error& error, const Er
   send_failure(res, error, words, call.ctx.options.on_storage_error);
 }
 
+PageCache::Body PageCache::get(const std::string& key, const std::function<Body()>& make) {
+  std::promise<Body> promise;
+  std::unique_lock lock(mutex_);
+  if (const auto it = bodies_.find(key); it != bodies_.end()) {
+    const std::shared_future<Body> shared = it->second;
+    lock.unlock();  // the first asker builds it: wait without the lock
+    if (Body body = shared.get()) return body;
+    return make();  // it kept nothing: build our own
+  }
+  if (bodies_.size() >= 256) bodies_.clear();
+  bodies_.emplace(key, promise.get_future().share());
+  lock.unlock();
+  Body body;
+  try {
+    body = make();
+  } catch (...) {
+    promise.set_value(nullptr);
+    lock.lock();
+    bodies_.erase(key);
+    throw;
+  }
+  promise.set_value(body);
+  if (!body) {
+    lock.lock();
+    bodies_.erase(key);
+  }
+  return body;
+}
+
 RouteCounter* counter_for(const Context& ctx, std::string_view label) {
   return ctx.options.metrics ? &ctx.options.metrics->route(label) : nullptr;
 }

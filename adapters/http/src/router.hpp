@@ -9,22 +9,43 @@
 #include <httplib.h>
 
 #include <functional>
+#include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "orderstate/http/routes.hpp"
 #include "reply.hpp"
-#include "stream_cache.hpp"
 
 namespace orderstate::http {
+
+// Bodies of GET /api/v2/events pages, shared by the long polls one commit
+// wakes: they ask for the same page at once, and a non-empty page of
+// (account, after, limit) read at one stream generation is an answer for
+// every one of them (events never change once committed; one that
+// committed later is read by the next page). Empty pages are never kept,
+// so a wait always reads the journal. Many asking at once for one key wait
+// for the first to build it. Bounded: cleared past 256 keys. Thread-safe.
+class PageCache {
+ public:
+  using Body = std::shared_ptr<const std::string>;
+  // The body for `key`, built by `make` once (nullptr from make: not kept,
+  // and each waiter builds its own).
+  Body get(const std::string& key, const std::function<Body()>& make);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_future<Body>> bodies_;
+};
 
 // What every handler reaches: the service, the keys, the options.
 struct Context {
   Orders& orders;
   Auth auth;
   RouteOptions options;
-  std::unique_ptr<StreamCache> stream;  // the events routes' JSON
+  std::unique_ptr<PageCache> pages;
 };
 
 // One authenticated request, as a route sees it.

@@ -68,7 +68,7 @@ void mount_unauthenticated(httplib::Server& server, const Context& ctx) {
 void mount_routes(httplib::Server& server, Orders& orders, const Auth& auth,
                   const RouteOptions& options) {
   const auto context = std::make_shared<const Context>(
-      Context{orders, auth, options, std::make_unique<StreamCache>()});
+      Context{orders, auth, options, std::make_unique<PageCache>()});
   Router router(server, context, options.prefix);
   add_order_routes(router);
   add_position_routes(router);

@@ -13,7 +13,6 @@
 #include "reply.hpp"
 #include "request.hpp"
 #include "router.hpp"
-#include "stream_cache.hpp"
 
 namespace orderstate::http {
 namespace {
@@ -344,19 +343,6 @@ std::string_view strict_query(const httplib::Request& req,
   return {};
 }
 
-// An events page's body: the envelope around the events' JSON as kept.
-std::string page_body(const StreamCache::Page& page) {
-  return success_body([&](JsonWriter& w) {
-    w.StartObject();
-    write_list(w, "events", page.events, [](JsonWriter& w, const StreamCache::Json& e) {
-      w.RawValue(e->data(), e->size(), rapidjson::kObjectType);
-    });
-    w.Key("next_after");
-    w.Int64(page.next_after);
-    w.EndObject();
-  });
-}
-
 // GET events?after=SEQ&limit=N&wait=S: the account's stream after SEQ;
 // with wait, a long poll: nothing yet waits up to S seconds for the next
 // commit (parked at the edge when it can, RouteOptions::park).
@@ -376,12 +362,32 @@ void stream_events(const Call& c, httplib::Response& res) {
   if (bad_wait) return send_error(res, 400, "wait must be between 0 and 30 seconds");
   EventBus& bus = c.ctx.orders.events();
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  const auto page_body = [&](const EventPage& page) {
+    return success_body([&](JsonWriter& w) {
+      w.StartObject();
+      write_list(w, "events", page.events, write_stream_event);
+      w.Key("next_after");
+      w.Int64(page.next_after);
+      w.EndObject();
+    });
+  };
   while (true) {
     // The generation first: a commit after this read wakes the wait below.
     const std::uint64_t generation = bus.generation(c.account);
-    auto page = c.ctx.stream->page(c.ctx.orders, c.account, after, limit);
-    if (!page.ok()) return fail(c, res, page.error(), kWords);
-    if (!page->events.empty()) return send_json(res, 200, page_body(*page));
+    std::optional<Error> error;
+    const std::string key = c.account + '\n' + std::to_string(after) + '\n' +
+                            std::to_string(limit) + '\n' + std::to_string(generation);
+    const PageCache::Body body = c.ctx.pages->get(key, [&]() -> PageCache::Body {
+      auto page = c.ctx.orders.events_since(c.account, after, limit);
+      if (!page.ok()) {
+        error = page.error();
+        return nullptr;
+      }
+      if (page->events.empty()) return nullptr;
+      return std::make_shared<const std::string>(page_body(*page));
+    });
+    if (error) return fail(c, res, *error, kWords);
+    if (body) return send_json(res, 200, *body);
     // Nothing after `after` yet.
     const auto now = std::chrono::steady_clock::now();
     if (now < deadline) {
@@ -397,7 +403,7 @@ void stream_events(const Call& c, httplib::Response& res) {
         continue;
       }
     }
-    return send_json(res, 200, page_body(StreamCache::Page{{}, after}));
+    return send_json(res, 200, page_body(EventPage{{}, after}));
   }
 }
 
@@ -418,13 +424,15 @@ void sse(const Call& c, httplib::Response& res) {
   }
   if (bad) return send_error(res, 400, "invalid after");
   const std::uint64_t generation = c.ctx.orders.events().generation(c.account);
-  const auto page = c.ctx.stream->page(c.ctx.orders, c.account, after, kMaxListLimit);
+  const auto page = c.ctx.orders.events_since(c.account, after, kMaxListLimit);
   if (!page.ok()) return fail(c, res, page.error(), kWords);
   std::string body;
-  std::int64_t seq = after;
-  for (const StreamCache::Json& e : page->events) {
-    body.append("id: ").append(std::to_string(++seq)).append("\ndata: ");
-    body.append(*e).append("\n\n");
+  for (const StreamEvent& e : page->events) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    write_stream_event(w, e);
+    body.append("id: ").append(std::to_string(e.seq)).append("\ndata: ");
+    body.append(buffer.GetString(), buffer.GetSize()).append("\n\n");
   }
   const Streaming streaming = c.ctx.options.stream
                                   ? c.ctx.options.stream(c.account, generation, page->next_after)
