@@ -25,16 +25,22 @@ db=$work/stream.db
 start "$bin/orderstate-server" --db "$db" --port 0 --api-key bench:benchkey --threads 32
 read -r rps0 p50 p99 _ st < <(load "$port" 1)
 row "cancel 200, no subscribers" "$rps0" "req/s" "p50 $p50 ms, p99 $p99 ms, [$st]"
+# CPU time (ticks) of the server's stream workers (threads "edge-stream").
+stream_ticks() {
+  cat /proc/"$pid"/task/*/stat 2>/dev/null | awk '$2 == "(edge-stream)" {t += $14 + $15} END {print t + 0}'
+}
+ticks0=$(stream_ticks)
 "$bin/stream_bench" "$port" benchkey "$subs" "$((seconds + 1))" > "$work/subs.txt" &
 sub_pid=$!
 sleep 1  # the subscribers are parked
 read -r rps1 p50 p99 _ st < <(load "$port" 200001)
 wait "$sub_pid"
+ticks1=$(stream_ticks)
 read -r n events per_s errors _ _ lo hi polls < "$work/subs.txt"
 row "cancel 200, $subs stream subscribers" "$rps1" "req/s" \
   "$(awk -v a="$rps1" -v b="$rps0" 'BEGIN{printf "%.2f", a/b}')x none (target >= 0.90), p50 $p50 ms, p99 $p99 ms, [$st]"
 row "events delivered to $subs subscribers" "$per_s" "events/s" \
-  "$events in all, $lo..$hi per subscriber, $((events / (polls > 0 ? polls : 1))) per poll, $errors out of order, repeated or failed (target 0)"
+  "$events in all, $lo..$hi per subscriber, $((events / (polls > 0 ? polls : 1))) per poll, stream workers' CPU $(awk -v t=$((ticks1 - ticks0)) -v e="$events" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t * 1e6 / hz / e}') us per event, $errors out of order, repeated or failed (target 0)"
 # The floor here: any CPU use beside the cancels costs them on this VM
 # (paravirtualized: each wake-up and switch is dear), even a busy loop at
 # nice 19, the stream workers' own priority.
