@@ -38,6 +38,12 @@ int main(int argc, char* argv[]) {
     return session.run();  // the number listed (catch_discover_tests reads the names)
   }
   const int failed = session.run();
+  // A run that selected nothing proves nothing: a name ctest split or
+  // mangled (catch_discover_tests splits names at ';') must fail, not pass.
+  if (failed == 0 && cases_run == 0) {
+    std::cout << "no test case matched: nothing ran\n";
+    return 1;
+  }
   // Catch exits with the number of failed assertions: 77 of them must not
   // read as a skip.
   if (failed != 0) return failed == kSkipExitCode ? kSkipExitCode + 1 : failed;

@@ -340,7 +340,7 @@ TEST_CASE("a client_order_id replay must repeat the time in force and expiry too
   CHECK(s.orders.cancel_by_client_id("acct", " c-1\t").ok());  // trimmed, as at place
 }
 
-TEST_CASE("time in force is stored and shown; GTD needs an expiry", "[orders][executions]") {
+TEST_CASE("time in force is stored and shown, GTD needs an expiry", "[orders][executions]") {
   Service s;
   PlaceRequest r = limit_buy();
   CHECK(place(s, r).order.time_in_force == TimeInForce::Gtc);
@@ -458,7 +458,7 @@ TEST_CASE("a pending place is PENDING_NEW until a report resolves it", "[orders]
         ">PENDING_NEW:place;PENDING_NEW>PARTIALLY_FILLED:trade;");
 }
 
-TEST_CASE("a cancel request waits for the venue; a reject resumes, a trade meanwhile counts",
+TEST_CASE("a cancel request waits for the venue, a reject resumes, a trade meanwhile counts",
           "[orders][in_flight]") {
   Service s;
   const Placed p = place(s);
@@ -717,7 +717,7 @@ Replaced pending_replace(Service& s, const Placed& p, const std::string& amount 
 
 }  // namespace
 
-TEST_CASE("a pending replace waits for the venue; REPLACED carries every fill to the new order",
+TEST_CASE("a pending replace waits for the venue, REPLACED carries every fill to the new order",
           "[orders][replace][in_flight]") {
   Service s;
   const Placed p = place(s);

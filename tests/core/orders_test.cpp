@@ -234,7 +234,7 @@ TEST_CASE("visible non-ASCII text is kept as written", "[orders]") {
   CHECK(placed->order.client_order_id == "日本-1");
 }
 
-TEST_CASE("side and type are normalized; a market order without price reads 0", "[orders]") {
+TEST_CASE("side and type are normalized, a market order without price reads 0", "[orders]") {
   Service s;
   auto placed = s.orders.place("acct", {"kraken", "eth/usd", " sell ", "", "2.50", "", {}});
   REQUIRE(placed.ok());

@@ -166,7 +166,7 @@ TEST_CASE("enum names round-trip exactly and only in upper case", "[order]") {
   CHECK_FALSE(parse_order_status("CANCELLED"));
 }
 
-TEST_CASE("client side and type are trimmed and any case; empty type is MARKET", "[order]") {
+TEST_CASE("client side and type are trimmed and any case, empty type is MARKET", "[order]") {
   CHECK(parse_side_input(" buy ") == Side::Buy);
   CHECK(parse_side_input("Sell") == Side::Sell);
   CHECK_FALSE(parse_side_input(""));

@@ -87,7 +87,7 @@ TEST_CASE("every change of an account's orders is one stream event, numbered wit
   CHECK(s.orders.events_since("", 0).code() == Errc::InvalidArgument);
 }
 
-TEST_CASE("concurrent writers number an account's stream in commit order; readers never see a gap",
+TEST_CASE("concurrent writers number an account's stream in commit order, readers never see a gap",
           "[orders][stream][race]") {
   Service s;
   constexpr int kWriters = 6, kPerWriter = 40;

@@ -74,7 +74,7 @@ TEST_CASE("side and type are read in any case with surrounding blanks", "[http]"
 }
 
 TEST_CASE(
-    "a replayed client_order_id answers 200 with the first order; other parameters answer 409",
+    "a replayed client_order_id answers 200 with the first order, other parameters answer 409",
     "[http]") {
   TestServer s;
   const std::string first =

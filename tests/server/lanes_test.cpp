@@ -59,7 +59,7 @@ std::string fetch(int port, const std::string& path) {
 }  // namespace
 
 TEST_CASE(
-    "background requests run on their own nice-19 workers; the common workers never wait for them",
+    "background requests run on their own nice-19 workers, the common workers never wait for them",
     "[server][lanes]") {
   RoutedServer app;
   Gate gate;

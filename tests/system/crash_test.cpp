@@ -258,7 +258,7 @@ TEST_CASE("every trade report acknowledged before a kill -9 survives, and a repl
 // Issue 15: kill -9 between acknowledged pending places and their reports.
 // After the restart each is PENDING_NEW and listed by in_flight; its NEW
 // report then applies once (a second one changes nothing).
-TEST_CASE("an acknowledged pending place survives kill -9 as PENDING_NEW; its report applies once",
+TEST_CASE("an acknowledged pending place survives kill -9 as PENDING_NEW, its report applies once",
           "[system]") {
   TempDir dir;
   const ServerOptions options{dir.path() / "orders.db", dir.path() / "stderr.log", {}};

@@ -156,7 +156,7 @@ int open_stream(int port, const std::string& extra) {
 
 }  // namespace
 
-TEST_CASE("a Server-Sent Events stream sends each event once as it commits; Last-Event-ID resumes",
+TEST_CASE("a Server-Sent Events stream sends each event once as it commits, Last-Event-ID resumes",
           "[system][stream]") {
   TempDir dir;
   ServerProcess server({dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "2"}});
