@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "json_schema.hpp"
 #include "test_server.hpp"
@@ -90,4 +92,29 @@ TEST_CASE("an events page is the journal's answer when asked, after a replace ch
   REQUIRE(other.size() == 1);
   CHECK(other[0].rfind(R"({"seq":1,)", 0) == 0);
   CHECK(other[0].find(ids[0]) == std::string::npos);
+}
+
+TEST_CASE(
+    "an events page shows another server's commits within a second, older events' orders included",
+    "[http][stream]") {
+  TestServer s;
+  const std::string id = place(s.orders(), "acct-1");
+  place(s.orders(), "acct-1");
+  const std::string before = s.get(kEvents + "?after=0").body;
+  REQUIRE(events_of(before).size() == 2);
+  // Another server on the same database: its commits do not reach this
+  // server's event bus, so this server's stream generation stays the same.
+  FixedClock clock{kStart};
+  Orders other(s.repository(), clock);
+  REQUIRE(other.replace("acct-1", id, ReplaceRequest{"0.02"}).ok());
+  const auto journal = s.orders().events_since("acct-1", 0, 1000);
+  REQUIRE(journal.ok());
+  REQUIRE(journal->events.size() > 2);
+  REQUIRE(journal->events[0].order.replaced_by);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  const std::vector<std::string> events = events_of(s.get(kEvents + "?after=0").body);
+  REQUIRE(events.size() == journal->events.size());
+  CHECK(events[0].find(R"("replaced_by":")" + *journal->events[0].order.replaced_by + '"') !=
+        std::string::npos);
 }

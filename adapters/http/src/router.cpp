@@ -88,15 +88,19 @@ void fail(const Call& call, httplib::Response& res, const Error& error, const Er
 
 PageCache::Body PageCache::get(const std::string& key, const std::function<Body()>& make) {
   std::promise<Body> promise;
+  const auto now = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   if (const auto it = bodies_.find(key); it != bodies_.end()) {
-    const std::shared_future<Body> shared = it->second;
-    lock.unlock();  // the first asker builds it: wait without the lock
-    if (Body body = shared.get()) return body;
-    return make();  // it kept nothing: build our own
+    if (now - it->second.built < kFresh) {
+      const std::shared_future<Body> shared = it->second.body;
+      lock.unlock();  // the first asker builds it: wait without the lock
+      if (Body body = shared.get()) return body;
+      return make();  // it kept nothing: build our own
+    }
+    bodies_.erase(it);  // too old: read again
   }
   if (bodies_.size() >= 256) bodies_.clear();
-  bodies_.emplace(key, promise.get_future().share());
+  bodies_.emplace(key, Entry{promise.get_future().share(), now});
   lock.unlock();
   Body body;
   try {

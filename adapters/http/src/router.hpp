@@ -8,6 +8,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <map>
@@ -24,20 +25,28 @@ namespace orderstate::http {
 // Bodies of GET /api/v2/events pages, shared by the long polls one commit
 // wakes: they ask for the same page at once, and a non-empty page of
 // (account, after, limit) read at one stream generation is an answer for
-// every one of them (events never change once committed; one that
-// committed later is read by the next page). Empty pages are never kept,
+// every one of them (one that committed later is read by the next page).
+// Kept at most kFresh: the generation counts this process's commits only,
+// and an older event's order can still change (pending_since, replaced_by
+// are as stored now), so another server's commit must show within the
+// second it takes a waiting poll to notice it. Empty pages are never kept,
 // so a wait always reads the journal. Many asking at once for one key wait
 // for the first to build it. Bounded: cleared past 256 keys. Thread-safe.
 class PageCache {
  public:
   using Body = std::shared_ptr<const std::string>;
+  static constexpr std::chrono::milliseconds kFresh{1000};
   // The body for `key`, built by `make` once (nullptr from make: not kept,
   // and each waiter builds its own).
   Body get(const std::string& key, const std::function<Body()>& make);
 
  private:
+  struct Entry {
+    std::shared_future<Body> body;
+    std::chrono::steady_clock::time_point built;  // when make started
+  };
   std::mutex mutex_;
-  std::map<std::string, std::shared_future<Body>> bodies_;
+  std::map<std::string, Entry> bodies_;
 };
 
 // What every handler reaches: the service, the keys, the options.
