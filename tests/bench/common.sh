@@ -47,6 +47,7 @@ load() {  # port first_id [last_id]
 # The machine's CPU busy % since a cpu_mark: `m=$(cpu_mark); ...; cpu_busy "$m"`.
 cpu_mark() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
 cpu_busy() {  # "total idle" from cpu_mark
+  local t0 i0
   read -r t0 i0 <<<"$1"
   awk -v t0="$t0" -v i0="$i0" '/^cpu /{t=$2+$3+$4+$5+$6+$7+$8+$9; i=$5+$6; printf "%.0f", 100 - 100 * (i - i0) / (t - t0)}' /proc/stat
 }

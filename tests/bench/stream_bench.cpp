@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   // The subscribers: one thread, one epoll set, SUBS non-blocking
   // connections (as an event-driven client would hold them; 200 threads
   // would spend this machine's two cores switching between them).
-  long long polls = 0;  // set by the subscribers' thread before it ends
+  long long polls = 0;  // answers received; the subscribers' thread, read after it ends
   std::thread subscribers([&] {
     struct Sub {
       int fd = -1;
@@ -191,7 +191,6 @@ int main(int argc, char** argv) {
       ask(i);
     }
     std::size_t finished = 0;
-    long long polls_answered = 0;
     bool stopping = false;
     Clock::time_point deadline;  // once stopping: the last answers' limit
     std::vector<epoll_event> ready(256);
@@ -235,7 +234,7 @@ int main(int argc, char** argv) {
           if (rate > 0) received.emplace_back(id, now);
         }
         s.in.erase(0, head + 4 + length);
-        ++polls_answered;
+        ++polls;
         if (stopping) {
           s.done = true;
           ++finished;
@@ -249,7 +248,6 @@ int main(int argc, char** argv) {
       if (s.fd >= 0) close(s.fd);
     }
     close(ep);
-    polls = polls_answered;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // all of them parked
   const auto t0 = Clock::now();

@@ -112,6 +112,7 @@ TEST_CASE(
   REQUIRE(journal->events.size() > 2);
   REQUIRE(journal->events[0].order.replaced_by);
 
+  // Past PageCache::kFresh (1 s), the bound a kept page may be old.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   const std::vector<std::string> events = events_of(s.get(kEvents + "?after=0").body);
   REQUIRE(events.size() == journal->events.size());
