@@ -57,6 +57,7 @@ bool apply(Flags& f, std::string_view name, std::string_view value) {
   if (name == "--threads") return parse_int(value, 1, 4096, f.threads);
   if (name == "--stream-threads") return parse_int(value, 1, 4096, f.stream_threads);
   if (name == "--max-connections") return parse_int(value, 1, 1000000, f.max_connections);
+  if (name == "--keep-events") return parse_int(value, 0, 2000000000, f.keep_events);
   if (name == "--api-key") return add_key(value, f.keys);
   if (name == "--durability") return set_durability(value, f.durability);
   if (name == "--log-format") return set_log_format(value, f.log_format);
@@ -73,7 +74,7 @@ std::nullopt_t fail(std::string& error, std::string message) {
 bool takes_value(std::string_view name) {
   for (std::string_view n :
        {"--db", "--host", "--port", "--threads", "--stream-threads", "--max-connections",
-        "--api-key", "--durability", "--log-format", "--tls-cert", "--tls-key"}) {
+        "--keep-events", "--api-key", "--durability", "--log-format", "--tls-cert", "--tls-key"}) {
     if (name == n) return true;
   }
   return false;
@@ -142,6 +143,11 @@ std::string usage() {
          "  --max-connections N       open connections at most; one more is answered\n"
          "                            503 and closed (default 10000, lowered to fit\n"
          "                            the descriptor limit)\n"
+         "  --keep-events N           keep each account's newest N journal events\n"
+         "                            (checked every second); a stream cursor before\n"
+         "                            them answers 410 with the oldest kept seq, and\n"
+         "                            an order's events lose the pruned ones\n"
+         "                            (default 0: keep every event)\n"
          "  --durability full|normal  fsync every commit, or survive process crashes\n"
          "                            only (default full). SQLite only: on PostgreSQL\n"
          "                            every commit is synchronous_commit=on\n"

@@ -21,6 +21,7 @@ struct Flags {
   int threads = 32;             // workers running requests
   int stream_threads = 0;       // workers running stream reads at nice 19; 0: by backend
   int max_connections = 10000;  // open connections; past it a 503 and a close
+  int keep_events = 0;          // journal events kept per account; 0: all
   Durability durability = Durability::Full;
   std::vector<http::ApiKey> keys;
   LogFormat log_format = LogFormat::Text;

@@ -173,7 +173,8 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   std::fflush(stdout);
   // GTD and DAY orders expire once their expire_at passes (issue 15): every
   // second, at most 1000 per transaction, until none is due. Storage trouble
-  // is retried on the next tick.
+  // is retried on the next tick. With --keep-events, the journal is pruned
+  // on the same tick.
   std::mutex expiry_mu;
   std::condition_variable expiry_cv;
   bool stopping = false;
@@ -184,6 +185,11 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
       for (int round = 0; round < 100; ++round) {
         const auto expired = orders.expire_due(clock.now());
         if (!expired.ok() || expired->size() < 1000) break;
+      }
+      // Journal retention, in the same small steps.
+      for (int round = 0; flags.keep_events > 0 && round < 100; ++round) {
+        const auto pruned = orders.prune_events(flags.keep_events);
+        if (!pruned.ok() || *pruned < 1000) break;
       }
       lock.lock();
     }

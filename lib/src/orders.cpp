@@ -844,9 +844,31 @@ Result<EventPage> Orders::events_since(std::string_view account, std::int64_t af
   }
   auto events = repo_.account_events(account, after_seq, limit);
   if (!events.ok()) return events.error();
+  // Numbers have no gaps, so a first event past after_seq + 1 means the
+  // ones between were pruned. (An empty page skipped nothing: pruning
+  // keeps each stream's newest events, which would be after after_seq.)
+  if (!events->empty() && events->front().seq != after_seq + 1) {
+    Error gone{Errc::Gone, "events after " + std::to_string(after_seq) + " are no longer kept"};
+    gone.oldest_seq = events->front().seq;
+    return gone;
+  }
   EventPage page{std::move(events).value(), after_seq};
   if (!page.events.empty()) page.next_after = page.events.back().seq;
   return page;
+}
+
+Result<std::int64_t> Orders::prune_events(std::int64_t keep, int limit) {
+  if (keep < 1) return invalid_argument("keep must be at least 1");
+  if (limit < 1) return invalid_argument("limit must be at least 1");
+  std::int64_t gone = 0;
+  auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
+    auto pruned = tx.prune_events(keep, limit);
+    if (!pruned.ok()) return pruned.error();
+    gone = *pruned;
+    return Ok{};
+  });
+  if (!written.ok()) return written.error();
+  return gone;
 }
 
 Result<OrderRecord> Orders::get_order(std::string_view account, std::string_view order_id) {

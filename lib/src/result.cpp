@@ -16,6 +16,8 @@ const char* to_string(Errc code) {
       return "Unavailable";
     case Errc::Storage:
       return "Storage";
+    case Errc::Gone:
+      return "Gone";
   }
   return "Unknown";
 }

@@ -338,6 +338,17 @@ void append_event(Connection& c, const OrderRecord& after, std::optional<OrderSt
   q.exec();
 }
 
+std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
+  // Per account through order_events_by_account (account_id, seq): the
+  // oldest of each stream, up to its last_seq - keep.
+  Query q = c.query(
+      "DELETE FROM order_events WHERE id IN (SELECT e.id FROM account_streams s "
+      "JOIN order_events e ON e.account_id = s.account_id AND e.seq <= s.last_seq - ?1 "
+      "ORDER BY e.account_id, e.seq LIMIT ?2)");
+  q.integer(1, keep).integer(2, limit);
+  return q.exec();
+}
+
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
                                         std::int64_t after_seq, int limit) {
   static const std::string sql = [] {

@@ -87,6 +87,53 @@ TEST_CASE("every change of an account's orders is one stream event, numbered wit
   CHECK(s.orders.events_since("", 0).code() == Errc::InvalidArgument);
 }
 
+std::vector<std::int64_t> seqs(const EventPage& page) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : page.events) out.push_back(e.seq);
+  return out;
+}
+
+TEST_CASE(
+    "pruning keeps each account's newest events, never reuses a number, and a cursor behind "
+    "them is Gone with the oldest kept",
+    "[orders][stream]") {
+  Service s;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(s.orders.place("acct", limit_buy()).value().order.order_id);
+  for (int i = 0; i < 2; ++i) (void)s.orders.place("other", limit_buy()).value();
+
+  CHECK(s.orders.prune_events(3).value() == 2);  // acct's 1 and 2; other has only 2
+  auto behind = s.orders.events_since("acct", 0);
+  REQUIRE(behind.code() == Errc::Gone);
+  CHECK(behind.error().message == "events after 0 are no longer kept");
+  CHECK(behind.error().oldest_seq == 3);
+  CHECK(s.orders.events_since("acct", 1).error().oldest_seq == 3);
+  CHECK(seqs(s.orders.events_since("acct", 2).value()) == std::vector<std::int64_t>{3, 4, 5});
+  CHECK(seqs(s.orders.events_since("other", 0).value()) == std::vector<std::int64_t>{1, 2});
+  CHECK(s.orders.history("acct", ids[0]).value().empty());  // its one event went
+  CHECK(s.orders.history("acct", ids[2]).value().size() == 1);
+
+  // Numbering goes on from the counter, not from what is left.
+  (void)s.orders.place("acct", limit_buy()).value();
+  CHECK(seqs(s.orders.events_since("acct", 5).value()) == std::vector<std::int64_t>{6});
+
+  // `limit` a call, each account's oldest first: acct's 3 before anything else.
+  CHECK(s.orders.prune_events(1, 1).value() == 1);
+  CHECK(s.orders.events_since("acct", 2).error().oldest_seq == 4);
+  CHECK(seqs(s.orders.events_since("other", 0).value()) == std::vector<std::int64_t>{1, 2});
+  CHECK(s.orders.prune_events(1, 2).value() == 2);  // acct's 4 and 5
+  CHECK(s.orders.prune_events(1, 2).value() == 1);  // other's 1
+  CHECK(s.orders.prune_events(1, 2).value() == 0);  // each keeps its newest
+  CHECK(s.orders.events_since("acct", 4).error().oldest_seq == 6);
+  CHECK(seqs(s.orders.events_since("acct", 5).value()) == std::vector<std::int64_t>{6});
+  CHECK(s.orders.events_since("acct", 6).value().events.empty());  // at the end: nothing skipped
+  CHECK(s.orders.events_since("other", 0).error().oldest_seq == 2);
+
+  CHECK(s.orders.prune_events(0).code() == Errc::InvalidArgument);
+  CHECK(s.orders.prune_events(1, 0).code() == Errc::InvalidArgument);
+}
+
 TEST_CASE("concurrent writers number an account's stream in commit order, readers never see a gap",
           "[orders][stream][race]") {
   Service s;

@@ -551,6 +551,20 @@ TEST_CASE("every v2 answer is one the OpenAPI document lists, with a partial fil
       parse(conformance.check(s, {"GET", kV2 + "events?after=" + last + "&wait=1", "", 200}).body);
   CHECK(at(none, "/data/count") == "0");
   CHECK(at(none, "/data/next_after") == last);
+  // Retention: keeping the newest 2, a cursor before them is 410 with the
+  // oldest kept, on both forms; from right before it, reading goes on.
+  REQUIRE(s.orders().prune_events(2).ok());
+  const std::int64_t oldest = std::stoll(last) - 1;
+  const std::string gone = R"({"status":"error","error":"events after 0 are no longer kept",)"
+                           R"("oldest_seq":)" +
+                           std::to_string(oldest) + "}";
+  CHECK(conformance.check(s, {"GET", kV2 + "events", "", 410}).body == gone);
+  CHECK(conformance.check(s, {"GET", kV2 + "events/stream", "", 410}).body == gone);
+  const rapidjson::Document kept = parse(
+      conformance.check(s, {"GET", kV2 + "events?after=" + std::to_string(oldest - 1), "", 200})
+          .body);
+  CHECK(at(kept, "/data/count") == "2");
+  CHECK(at(kept, "/data/events/0/seq") == std::to_string(oldest));
 
   // Storage failures.
   s.repository().fault = Fault::Unavailable;

@@ -121,10 +121,11 @@ TEST_CASE("after a kill -9 mid-stream a subscriber resumes with every acknowledg
 
 namespace {
 
-// Reads from `fd` until `text` holds `want` SSE events (or 10 s pass).
-int read_events(int fd, std::string& text, int want) {
+// Reads from `fd` into `text` until `done(text)`, the peer closes, or 10 s pass.
+template <typename Done>
+void read_until(int fd, std::string& text, Done done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (count_of(text, "\ndata: ") < want && std::chrono::steady_clock::now() < deadline) {
+  while (!done(text) && std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 200) <= 0) continue;
     char buf[65536];
@@ -132,6 +133,11 @@ int read_events(int fd, std::string& text, int want) {
     if (n <= 0) break;
     text.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+// Reads from `fd` until `text` holds `want` SSE events (or 10 s pass).
+int read_events(int fd, std::string& text, int want) {
+  read_until(fd, text, [&](const std::string& t) { return count_of(t, "\ndata: ") >= want; });
   return count_of(text, "\ndata: ");
 }
 
@@ -265,4 +271,48 @@ TEST_CASE("stopping the server answers a parked long poll and ends a stream with
   CHECK(count_of(text, "\ndata: ") == 1);
   CHECK(text.size() >= 5);
   CHECK(text.substr(text.size() - 5) == "0\r\n\r\n");
+}
+
+TEST_CASE(
+    "with --keep-events, a cursor behind the kept journal is answered 410 with the oldest "
+    "kept seq, by long poll and by Last-Event-ID",
+    "[system][stream]") {
+  TempDir dir;
+  ServerProcess server({dir.path() / "orders.db",
+                        dir.path() / "stderr.log",
+                        {"--threads", "2", "--keep-events", "2"}});
+  REQUIRE(server.port() > 0);
+  Api api(server.port(), kKey, 5);
+  for (int i = 0; i < 4; ++i) REQUIRE(api.post("/api/v2/orders", kPlaceBody).status == 201);
+  // Pruned on the server's next one-second tick.
+  int status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = api.get("/api/v2/events?after=0").status;
+  }
+  const auto polled = api.get("/api/v2/events?after=0");
+  CHECK(polled.status == 410);
+  CHECK(polled.body ==
+        R"({"status":"error","error":"events after 0 are no longer kept","oldest_seq":3})");
+
+  const int fd = open_stream(server.port(), "Last-Event-ID: 1\r\n");
+  REQUIRE(fd >= 0);
+  std::string text;
+  const std::string body =
+      R"({"status":"error","error":"events after 1 are no longer kept","oldest_seq":3})";
+  read_until(fd, text, [&](const std::string& t) { return t.find(body) != std::string::npos; });
+  close(fd);
+  CHECK(text.rfind("HTTP/1.1 410 Gone\r\n", 0) == 0);
+  CHECK(header_value(text.substr(0, text.find("\r\n\r\n") + 2), "Content-Type") ==
+        "application/json");
+  CHECK(text.substr(text.find("\r\n\r\n") + 4) == body);
+
+  // From right before the oldest kept, the stream reads on: 3, then 4.
+  const int resumed = open_stream(server.port(), "Last-Event-ID: 2\r\n");
+  REQUIRE(resumed >= 0);
+  std::string events;
+  REQUIRE(read_events(resumed, events, 2) == 2);
+  CHECK(events.find("id: 3\ndata: {\"seq\":3,") < events.find("id: 4\ndata: {\"seq\":4,"));
+  close(resumed);
+  CHECK(server.stop() == 0);
 }

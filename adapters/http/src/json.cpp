@@ -185,11 +185,19 @@ void write_stream_event(JsonWriter& w, const StreamEvent& e) {
 }
 
 std::string error_body(std::string_view message) {
+  return error_body(message, {}, 0);
+}
+
+std::string error_body(std::string_view message, std::string_view key, std::int64_t value) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   write_member(w, "status", "error");
   write_member(w, "error", message);
+  if (!key.empty()) {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    w.Int64(value);
+  }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }

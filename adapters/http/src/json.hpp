@@ -37,6 +37,8 @@ void write_stream_event(JsonWriter& w, const StreamEvent& event);
 
 // {"status":"error","error":<message>}
 std::string error_body(std::string_view message);
+// The same with one more integer member `key` (none when empty).
+std::string error_body(std::string_view message, std::string_view key, std::int64_t value);
 
 // {"status":"success","data":<what write_data writes>}
 template <typename WriteData>

@@ -26,6 +26,8 @@ ErrorReply error_reply(const Error& error, const ErrorWords& words) {
       return {409, error.message};
     case Errc::Unavailable:
       return {503, std::string(kStorageUnavailable)};
+    case Errc::Gone:
+      return {410, error.message};
     default:
       return {500, std::string(kInternalError)};
   }
@@ -35,6 +37,9 @@ void send_failure(httplib::Response& res, const Error& error, const ErrorWords& 
                   const std::function<void(std::string_view)>& log) {
   const ErrorReply reply = error_reply(error, words);
   if (reply.status >= 500 && log) log(error.message);
+  if (error.code == Errc::Gone) {  // where the reader can resume
+    return send_json(res, reply.status, error_body(reply.message, "oldest_seq", error.oldest_seq));
+  }
   send_error(res, reply.status, reply.message);
 }
 

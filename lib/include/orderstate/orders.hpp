@@ -256,8 +256,16 @@ class Orders {
   // account in commit order with no gap and no reuse, visible only once
   // committed; so reading from next_after on never misses or repeats one,
   // across restarts too. InvalidArgument for a negative after_seq or a bad
-  // limit.
+  // limit. Gone, with Error::oldest_seq, when events after after_seq are no
+  // longer kept (prune_events): never a page that skips them.
   Result<EventPage> events_since(std::string_view account, std::int64_t after_seq, int limit = 100);
+  // Journal retention: deletes every account's events older than its newest
+  // `keep` (>= 1), oldest first, at most `limit` (>= 1) in one transaction;
+  // returns how many went (call again while it returns `limit`). A stream's
+  // numbers are never reused, and a reader behind what is kept gets Gone.
+  // The orders' own journals (order_events) lose those events too.
+  // InvalidArgument for keep or limit below 1.
+  Result<std::int64_t> prune_events(std::int64_t keep, int limit = 1000);
   // Says when an account's stream grew, for waiting instead of polling
   // (event_bus.hpp): every write of this Orders publishes the account it
   // wrote after it committed. Thread-safe.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -27,6 +28,9 @@ enum class Errc {
   // Storage failed in a way a retry will not fix (corruption, full disk,
   // schema newer than this code). The message is for logs, not for clients.
   Storage,
+  // What was asked for is no longer kept: a stream cursor older than the
+  // journal's retention (HTTP 410). Error::oldest_seq says where it resumes.
+  Gone,
 };
 
 const char* to_string(Errc code);
@@ -36,6 +40,8 @@ struct Error {
   // For humans. InvalidArgument messages describe the caller's input and are
   // safe to show to clients; Unavailable/Storage messages are for logs only.
   std::string message;
+  // Gone only: the oldest stream number still kept (read after it - 1).
+  std::int64_t oldest_seq = 0;
 };
 
 template <typename T>

@@ -425,6 +425,18 @@ std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
          "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
 }
 
+std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
+  // Per account through order_events_by_account (account_id, seq). The
+  // deleted rows are locked, nothing else: writers numbering new events
+  // (account_streams) are not waited for, and their events are newer.
+  Params a;
+  const std::string sql =
+      "DELETE FROM order_events WHERE id IN (SELECT e.id FROM account_streams s "
+      "JOIN order_events e ON e.account_id = s.account_id AND e.seq <= s.last_seq - " +
+      a.int_arg(keep) + " ORDER BY e.account_id, e.seq LIMIT " + a.int_arg(limit) + ")";
+  return c.run(sql, a).affected_rows();
+}
+
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
                                         std::int64_t after_seq, int limit) {
   Params a;

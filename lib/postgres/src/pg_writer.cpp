@@ -135,6 +135,14 @@ class PgTx final : public WriteTx {
     });
   }
 
+  Result<std::int64_t> prune_events(std::int64_t keep, int limit) override {
+    return op([&]() -> Result<std::int64_t> {
+      const std::int64_t gone = pg::prune_events(c_, keep, limit);
+      unit_holds_ = unit_holds_ || gone > 0;
+      return gone;
+    });
+  }
+
   // The events of the units kept so far (a rolled-back unit's are dropped).
   const std::vector<PendingEvent>& events() const { return events_; }
   void drop_unit_events() { events_.resize(unit_events_); }
