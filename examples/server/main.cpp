@@ -189,7 +189,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
       // Journal retention, in the same small steps.
       for (int round = 0; flags.keep_events > 0 && round < 100; ++round) {
         const auto pruned = orders.prune_events(flags.keep_events);
-        if (!pruned.ok() || *pruned < 1000) break;
+        if (!pruned.ok() || *pruned < 1000) break;  // (1000 an account at most)
       }
       lock.lock();
     }

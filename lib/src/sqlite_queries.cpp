@@ -339,12 +339,15 @@ void append_event(Connection& c, const OrderRecord& after, std::optional<OrderSt
 }
 
 std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
-  // Per account through order_events_by_account (account_id, seq): the
-  // oldest of each stream, up to its last_seq - keep.
+  // Per account, through order_events_by_account (account_id, seq): from
+  // its oldest event `lo`, up to last_seq - keep and at most `limit` of
+  // them, so always a prefix. Seeks and deletes only: the kept events are
+  // never scanned, however many there are.
   Query q = c.query(
-      "DELETE FROM order_events WHERE id IN (SELECT e.id FROM account_streams s "
-      "JOIN order_events e ON e.account_id = s.account_id AND e.seq <= s.last_seq - ?1 "
-      "ORDER BY e.account_id, e.seq LIMIT ?2)");
+      "DELETE FROM order_events WHERE id IN (SELECT e.id FROM (SELECT s.account_id, "
+      "(SELECT min(m.seq) FROM order_events m WHERE m.account_id = s.account_id) AS lo, "
+      "s.last_seq - ?1 AS top FROM account_streams s) b JOIN order_events e "
+      "ON e.account_id = b.account_id AND e.seq >= b.lo AND e.seq <= min(b.top, b.lo + ?2 - 1))");
   q.integer(1, keep).integer(2, limit);
   return q.exec();
 }

@@ -259,9 +259,10 @@ class Orders {
   // limit. Gone, with Error::oldest_seq, when events after after_seq are no
   // longer kept (prune_events): never a page that skips them.
   Result<EventPage> events_since(std::string_view account, std::int64_t after_seq, int limit = 100);
-  // Journal retention: deletes every account's events older than its newest
-  // `keep` (>= 1), oldest first, at most `limit` (>= 1) in one transaction;
-  // returns how many went (call again while it returns `limit`). A stream's
+  // Journal retention: deletes each account's events older than its newest
+  // `keep` (>= 1), oldest first, at most `limit` (>= 1) per account, in one
+  // transaction; returns how many went (call again while that is `limit`
+  // or more). A stream's
   // numbers are never reused, and a reader behind what is kept gets Gone.
   // The orders' own journals (order_events) lose those events too.
   // InvalidArgument for keep or limit below 1.

@@ -426,14 +426,20 @@ std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
 }
 
 std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
-  // Per account through order_events_by_account (account_id, seq). The
-  // deleted rows are locked, nothing else: writers numbering new events
-  // (account_streams) are not waited for, and their events are newer.
+  // As on SQLite: per account, from its oldest event up to last_seq - keep,
+  // at most `limit`, by index seeks. The deleted rows are locked, nothing
+  // else: writers numbering new events (account_streams) are not waited
+  // for, and their events are newer.
   Params a;
+  const std::string k = a.int_arg(keep);
+  const std::string n = a.int_arg(limit);
   const std::string sql =
-      "DELETE FROM order_events WHERE id IN (SELECT e.id FROM account_streams s "
-      "JOIN order_events e ON e.account_id = s.account_id AND e.seq <= s.last_seq - " +
-      a.int_arg(keep) + " ORDER BY e.account_id, e.seq LIMIT " + a.int_arg(limit) + ")";
+      "DELETE FROM order_events e USING (SELECT s.account_id, (SELECT min(m.seq) FROM "
+      "order_events m WHERE m.account_id = s.account_id) AS lo, s.last_seq - " +
+      k +
+      " AS top FROM account_streams s) b WHERE e.account_id = b.account_id AND e.seq >= b.lo "
+      "AND e.seq <= LEAST(b.top, b.lo + " +
+      n + " - 1)";
   return c.run(sql, a).affected_rows();
 }
 
