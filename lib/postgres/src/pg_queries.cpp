@@ -426,20 +426,19 @@ std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
 }
 
 std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
-  // As on SQLite: per account, from its oldest event up to last_seq - keep,
-  // at most `limit`, by index seeks. The deleted rows are locked, nothing
-  // else: writers numbering new events (account_streams) are not waited
-  // for, and their events are newer.
+  // Per account, its oldest events up to last_seq - keep, at most `limit`
+  // (ORDER BY seq LIMIT: a prefix), by an index scan of
+  // order_events_by_account each; then deleted by primary key. Written so
+  // that no estimate can turn it into a scan of the journal (a join back on
+  // account_id did, in a hash join, on 1M events: 0.4 s a tick). The
+  // deleted rows are locked, nothing else: writers numbering new events
+  // (account_streams) are not waited for, and their events are newer.
   Params a;
-  const std::string k = a.int_arg(keep);
-  const std::string n = a.int_arg(limit);
   const std::string sql =
-      "DELETE FROM order_events e USING (SELECT s.account_id, (SELECT min(m.seq) FROM "
-      "order_events m WHERE m.account_id = s.account_id) AS lo, s.last_seq - " +
-      k +
-      " AS top FROM account_streams s) b WHERE e.account_id = b.account_id AND e.seq >= b.lo "
-      "AND e.seq <= LEAST(b.top, b.lo + " +
-      n + " - 1)";
+      "DELETE FROM order_events WHERE id = ANY (ARRAY(SELECT p.id FROM account_streams s "
+      "CROSS JOIN LATERAL (SELECT e.id FROM order_events e WHERE e.account_id = s.account_id "
+      "AND e.seq <= s.last_seq - " +
+      a.int_arg(keep) + " ORDER BY e.seq LIMIT " + a.int_arg(limit) + ") p))";
   return c.run(sql, a).affected_rows();
 }
 
