@@ -14,6 +14,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "orderstate/http/routes.hpp"
 #include "orderstate/orders.hpp"
 #include "orderstate/sqlite_repository.hpp"
+#include "retention.hpp"
 #include "storage.hpp"
 #include "transport.hpp"
 
@@ -174,7 +176,9 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   // GTD and DAY orders expire once their expire_at passes (issue 15): every
   // second, at most 1000 per transaction, until none is due. Storage trouble
   // is retried on the next tick. With --keep-events, the journal is pruned
-  // on the same tick.
+  // on the same tick (retention.hpp).
+  std::optional<server::Retention> retention;
+  if (flags.keep_events > 0) retention.emplace(orders, flags.keep_events);
   std::mutex expiry_mu;
   std::condition_variable expiry_cv;
   bool stopping = false;
@@ -186,11 +190,7 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
         const auto expired = orders.expire_due(clock.now());
         if (!expired.ok() || expired->size() < 1000) break;
       }
-      // Journal retention, in the same small steps.
-      for (int round = 0; flags.keep_events > 0 && round < 100; ++round) {
-        const auto pruned = orders.prune_events(flags.keep_events);
-        if (!pruned.ok() || *pruned < 1000) break;  // (1000 an account at most)
-      }
+      if (retention) retention->tick();
       lock.lock();
     }
   });

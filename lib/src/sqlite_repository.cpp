@@ -102,8 +102,10 @@ class SqliteTx final : public WriteTx {
     return guarded(
         [&]() -> Result<void> { return sqlite::append_event(c_, after, from, reason), Ok{}; });
   }
-  Result<std::int64_t> prune_events(std::int64_t keep, int limit) override {
-    return guarded([&] { return Result<std::int64_t>(sqlite::prune_events(c_, keep, limit)); });
+  Result<std::int64_t> prune_events(std::span<const std::string> accounts, std::int64_t keep,
+                                    int limit) override {
+    return guarded(
+        [&] { return Result<std::int64_t>(sqlite::prune_events(c_, accounts, keep, limit)); });
   }
 
  private:

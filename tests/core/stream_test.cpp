@@ -133,6 +133,31 @@ TEST_CASE(
   CHECK(s.orders.prune_events(1, 0).code() == Errc::InvalidArgument);
 }
 
+TEST_CASE("pruning named accounts leaves every other account's events, for any number of names",
+          "[orders][stream]") {
+  Service s;
+  // More accounts than one statement names (64): the list goes in several.
+  std::vector<std::string> named;
+  for (int i = 0; i < 70; ++i) named.push_back("acct-" + std::to_string(i));
+  for (const auto& account : named) {
+    for (int k = 0; k < 2; ++k) (void)s.orders.place(account, limit_buy()).value();
+  }
+  for (int k = 0; k < 2; ++k) (void)s.orders.place("other", limit_buy()).value();
+
+  CHECK(s.orders.prune_events(std::span<const std::string>(), 1).value() == 0);
+  CHECK(s.orders.events_since("acct-0", 0).ok());  // nothing went
+  CHECK(s.orders.prune_events(named, 1).value() == 70);
+  for (const auto& account : named) {
+    const auto behind = s.orders.events_since(account, 0);
+    REQUIRE(behind.code() == Errc::Gone);
+    CHECK(behind.error().oldest_seq == 2);
+  }
+  CHECK(seqs(s.orders.events_since("other", 0).value()) == std::vector<std::int64_t>{1, 2});
+  CHECK(s.orders.prune_events(named, 0).code() == Errc::InvalidArgument);
+  CHECK(s.orders.prune_events(std::span<const std::string>(), 1, 0).code() ==
+        Errc::InvalidArgument);
+}
+
 TEST_CASE("concurrent writers number an account's stream in commit order, readers never see a gap",
           "[orders][stream][race]") {
   Service s;

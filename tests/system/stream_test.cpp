@@ -278,13 +278,19 @@ TEST_CASE(
     "kept seq, by long poll and by Last-Event-ID",
     "[system][stream]") {
   TempDir dir;
+  {  // Written before the pruning server starts: its first tick visits every account.
+    ServerProcess before({dir.path() / "orders.db", dir.path() / "stderr.log", {"--threads", "2"}});
+    REQUIRE(before.port() > 0);
+    Api api(before.port(), kKey, 5);
+    for (int i = 0; i < 4; ++i) REQUIRE(api.post("/api/v2/orders", kPlaceBody).status == 201);
+    REQUIRE(before.stop() == 0);
+  }
   ServerProcess server({dir.path() / "orders.db",
                         dir.path() / "stderr.log",
                         {"--threads", "2", "--keep-events", "2"}});
   REQUIRE(server.port() > 0);
   Api api(server.port(), kKey, 5);
-  for (int i = 0; i < 4; ++i) REQUIRE(api.post("/api/v2/orders", kPlaceBody).status == 201);
-  // Pruned on the server's next one-second tick.
+  // Pruned on the server's first one-second tick.
   int status = 200;
   for (int i = 0; i < 50 && status == 200; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -314,5 +320,15 @@ TEST_CASE(
   REQUIRE(read_events(resumed, events, 2) == 2);
   CHECK(events.find("id: 3\ndata: {\"seq\":3,") < events.find("id: 4\ndata: {\"seq\":4,"));
   close(resumed);
+
+  // An account this server writes is pruned on a later tick: 5 in, 3 out.
+  REQUIRE(api.post("/api/v2/orders", kPlaceBody).status == 201);
+  status = 200;
+  for (int i = 0; i < 50 && status == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = api.get("/api/v2/events?after=2").status;
+  }
+  CHECK(api.get("/api/v2/events?after=2").body ==
+        R"({"status":"error","error":"events after 2 are no longer kept","oldest_seq":4})");
   CHECK(server.stop() == 0);
 }

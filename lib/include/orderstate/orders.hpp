@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -265,14 +266,22 @@ class Orders {
   // or more). A stream's
   // numbers are never reused, and a reader behind what is kept gets Gone.
   // The orders' own journals (order_events) lose those events too.
-  // InvalidArgument for keep or limit below 1.
+  // InvalidArgument for keep or limit below 1. Visits every account: a few
+  // index seeks each (see the next, to visit only the accounts written).
   Result<std::int64_t> prune_events(std::int64_t keep, int limit = 1000);
+  // The same for `accounts` only (none: 0, and nothing is written). A
+  // server prunes the accounts its commits named since its last pruning
+  // (events() listen), so an idle account costs nothing.
+  Result<std::int64_t> prune_events(std::span<const std::string> accounts, std::int64_t keep,
+                                    int limit = 1000);
   // Says when an account's stream grew, for waiting instead of polling
   // (event_bus.hpp): every write of this Orders publishes the account it
   // wrote after it committed. Thread-safe.
   EventBus& events() { return bus_; }
 
  private:
+  Result<std::int64_t> prune_events_of(std::span<const std::string> accounts, std::int64_t keep,
+                                       int limit);
   // repo_.write, then the account's stream generation grows (when it committed).
   Result<void> commit(std::string_view account, const Repository::Work& work);
 

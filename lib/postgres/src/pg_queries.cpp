@@ -425,7 +425,12 @@ std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
          "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
 }
 
-std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
+// Accounts named in one pruning statement: a fixed count (the rest NULL),
+// so that one prepared statement serves any list.
+constexpr std::size_t kPruneAccounts = 64;
+
+std::int64_t prune_events(Connection& c, std::span<const std::string> accounts, std::int64_t keep,
+                          int limit) {
   // Per account, its oldest events up to last_seq - keep, at most `limit`
   // (ORDER BY seq LIMIT: a prefix), by an index scan of
   // order_events_by_account each; then deleted by primary key. Written so
@@ -433,13 +438,28 @@ std::int64_t prune_events(Connection& c, std::int64_t keep, int limit) {
   // account_id did, in a hash join, on 1M events: 0.4 s a tick). The
   // deleted rows are locked, nothing else: writers numbering new events
   // (account_streams) are not waited for, and their events are newer.
-  Params a;
-  const std::string sql =
-      "DELETE FROM order_events WHERE id = ANY (ARRAY(SELECT p.id FROM account_streams s "
-      "CROSS JOIN LATERAL (SELECT e.id FROM order_events e WHERE e.account_id = s.account_id "
-      "AND e.seq <= s.last_seq - " +
-      a.int_arg(keep) + " ORDER BY e.seq LIMIT " + a.int_arg(limit) + ") p))";
-  return c.run(sql, a).affected_rows();
+  std::int64_t gone = 0;
+  std::size_t next = 0;
+  do {
+    Params a;
+    const std::string k = a.int_arg(keep);
+    const std::string n = a.int_arg(limit);
+    std::string in;
+    for (std::size_t i = 0; !accounts.empty() && i < kPruneAccounts; ++i) {
+      in += in.empty() ? " WHERE s.account_id IN (" : ", ";
+      in += a.arg(
+          next < accounts.size() ? std::optional<std::string>(accounts[next++]) : std::nullopt,
+          "text");
+    }
+    if (!in.empty()) in += ")";
+    const std::string sql =
+        "DELETE FROM order_events WHERE id = ANY (ARRAY(SELECT p.id FROM account_streams s "
+        "CROSS JOIN LATERAL (SELECT e.id FROM order_events e WHERE e.account_id = s.account_id "
+        "AND e.seq <= s.last_seq - " +
+        k + " ORDER BY e.seq LIMIT " + n + ") p" + in + "))";
+    gone += c.run(sql, a).affected_rows();
+  } while (next < accounts.size());
+  return gone;
 }
 
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,

@@ -135,9 +135,10 @@ class PgTx final : public WriteTx {
     });
   }
 
-  Result<std::int64_t> prune_events(std::int64_t keep, int limit) override {
+  Result<std::int64_t> prune_events(std::span<const std::string> accounts, std::int64_t keep,
+                                    int limit) override {
     return op([&]() -> Result<std::int64_t> {
-      const std::int64_t gone = pg::prune_events(c_, keep, limit);
+      const std::int64_t gone = pg::prune_events(c_, accounts, keep, limit);
       unit_holds_ = unit_holds_ || gone > 0;
       return gone;
     });
