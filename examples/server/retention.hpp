@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -37,7 +38,7 @@ class Retention {
   bool first_ = true;
   bool failing_ = false;
   std::mutex mu_;
-  std::set<std::string> written_;  // GUARDED_BY(mu_)
+  std::set<std::string, std::less<>> written_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace orderstate::server
