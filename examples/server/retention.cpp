@@ -11,7 +11,7 @@ namespace {
 
 constexpr int kPerAccount = 1000;       // events an account, a transaction
 constexpr std::size_t kAccounts = 256;  // accounts a transaction
-constexpr int kRounds = 100;            // transactions a tick, at most
+constexpr std::size_t kRounds = 100;    // transactions a tick, at most
 
 }  // namespace
 
@@ -29,32 +29,37 @@ Retention::~Retention() {
 }
 
 void Retention::tick() {
+  std::optional<Error> failed;
+  if (first_) {  // every account once, for what was written before this process started
+    auto all = orders_.stream_accounts();
+    if (all.ok()) {
+      std::lock_guard lock(mu_);
+      written_.insert(all->begin(), all->end());
+      first_ = false;
+    } else {
+      failed = all.error();
+    }
+  }
   std::vector<std::string> accounts;
   {
     std::lock_guard lock(mu_);
     accounts.assign(written_.begin(), written_.end());
     written_.clear();
   }
+  // One transaction a chunk, at most kRounds a tick; a chunk that failed,
+  // or pruned kPerAccount or more in all (one of its accounts may have
+  // more), goes again next tick.
   std::vector<std::string> again;
-  std::optional<Error> failed;
-  int rounds = 0;
-  auto run = [&](std::span<const std::string> chunk) {
-    const auto pruned = chunk.empty() ? orders_.prune_events(keep_, kPerAccount)
-                                      : orders_.prune_events(chunk, keep_, kPerAccount);
-    ++rounds;
-    if (!pruned.ok()) failed = pruned.error();
-    return pruned.ok() && *pruned < kPerAccount;  // else some account may have more
-  };
-  if (first_) {
-    while (rounds < kRounds && !run({})) {
-      if (failed) break;
-    }
-    first_ = failed.has_value() || rounds == kRounds;  // try the whole pass again
-  }
   for (std::size_t i = 0; i < accounts.size(); i += kAccounts) {
     const std::span<const std::string> chunk(accounts.data() + i,
                                              std::min(kAccounts, accounts.size() - i));
-    if (rounds >= kRounds || !run(chunk)) again.insert(again.end(), chunk.begin(), chunk.end());
+    bool done = false;
+    if (i / kAccounts < kRounds) {
+      const auto pruned = orders_.prune_events(chunk, keep_, kPerAccount);
+      if (!pruned.ok()) failed = pruned.error();
+      done = pruned.ok() && *pruned < kPerAccount;
+    }
+    if (!done) again.insert(again.end(), chunk.begin(), chunk.end());
   }
   if (!again.empty()) {
     std::lock_guard lock(mu_);

@@ -1,9 +1,12 @@
 // Journal retention for orderstate-server (--keep-events): which accounts to
-// prune, and when. Only an account this process wrote since the last tick
-// can have events past its newest N, so a tick visits those (and, the first
-// time, every account, for what was written before the process started):
-// an idle account costs nothing, however many there are. With several
-// servers on one database, each prunes the accounts it writes.
+// prune, and when. An account grows past its newest N only when written, so
+// each tick prunes the accounts this process's commits named since the last
+// one (and, on the first tick, every account that has a stream, for what was
+// written before the process started): an idle account costs nothing,
+// however many there are. With several servers on one database, each
+// prunes the accounts it writes. Not noticed: a commit whose outcome was
+// unknown to its writer (it was not published); the account is pruned when
+// next written, or at the next start.
 #pragma once
 
 #include <cstdint>
@@ -26,9 +29,10 @@ class Retention {
   Retention& operator=(const Retention&) = delete;
 
   // Prunes what is due: up to 1000 events an account and 256 accounts a
-  // transaction; an account that may have more, or whose pruning failed,
-  // is visited again on the next tick. The first failure after a success is
-  // written to stderr (log only). Call from one thread.
+  // transaction, 100 transactions at most; accounts left over, that may
+  // have more, or whose pruning failed are visited again on the next tick.
+  // The first failure after a success is written to stderr (log only).
+  // Call from one thread.
   void tick();
 
  private:

@@ -338,6 +338,13 @@ void append_event(Connection& c, const OrderRecord& after, std::optional<OrderSt
   q.exec();
 }
 
+std::vector<std::string> stream_accounts(Connection& c) {
+  Query q = c.query("SELECT account_id FROM account_streams ORDER BY account_id");
+  std::vector<std::string> out;
+  while (q.step()) out.emplace_back(q.column_text(0));
+  return out;
+}
+
 // Accounts named in one pruning statement: a fixed count (the rest NULL),
 // so that one cached statement serves any list.
 constexpr std::size_t kPruneAccounts = 64;

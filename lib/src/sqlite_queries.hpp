@@ -69,6 +69,7 @@ void append_event(Connection& c, const OrderRecord& after, std::optional<OrderSt
                   std::string_view reason);
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,
                                         std::int64_t after_seq, int limit);
+std::vector<std::string> stream_accounts(Connection& c);
 std::int64_t prune_events(Connection& c, std::span<const std::string> accounts, std::int64_t keep,
                           int limit);
 

@@ -395,6 +395,12 @@ Result<std::vector<StreamEvent>> SqliteRepository::account_events(std::string_vi
   });
 }
 
+Result<std::vector<std::string>> SqliteRepository::stream_accounts() {
+  return impl_->read([&](Connection& c) -> Result<std::vector<std::string>> {
+    return sqlite::stream_accounts(c);
+  });
+}
+
 Result<PositionRecord> SqliteRepository::get_position(std::string_view account,
                                                       std::string_view id) {
   return impl_->read([&](Connection& c) { return sqlite::find_position(c, account, id); });

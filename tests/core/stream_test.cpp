@@ -2,6 +2,7 @@
 // commit order, the order's state after each event, scoping, and the bus that
 // wakes waiting readers. Tagged [orders]: SQLite here, PostgreSQL in
 // core_tests_postgres (the two-instance race is in postgres_repository_test).
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
@@ -143,6 +144,11 @@ TEST_CASE("pruning named accounts leaves every other account's events, for any n
     for (int k = 0; k < 2; ++k) (void)s.orders.place(account, limit_buy()).value();
   }
   for (int k = 0; k < 2; ++k) (void)s.orders.place("other", limit_buy()).value();
+
+  std::vector<std::string> all = named;
+  all.push_back("other");
+  std::sort(all.begin(), all.end());
+  CHECK(s.orders.stream_accounts().value() == all);
 
   CHECK(s.orders.prune_events(std::span<const std::string>(), 1).value() == 0);
   CHECK(s.orders.events_since("acct-0", 0).ok());  // nothing went

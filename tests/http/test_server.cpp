@@ -53,6 +53,11 @@ Result<std::vector<StreamEvent>> FaultyRepository::account_events(std::string_vi
   return inner_->account_events(account, after_seq, limit);
 }
 
+Result<std::vector<std::string>> FaultyRepository::stream_accounts() {
+  if (auto e = injected()) return *e;
+  return inner_->stream_accounts();
+}
+
 Result<PositionRecord> FaultyRepository::get_position(std::string_view account,
                                                       std::string_view position_id) {
   if (auto e = injected()) return *e;

@@ -274,6 +274,8 @@ class Orders {
   // (events() listen), so an idle account costs nothing.
   Result<std::int64_t> prune_events(std::span<const std::string> accounts, std::int64_t keep,
                                     int limit = 1000);
+  // Every account that has a stream, in id order (what there is to prune).
+  Result<std::vector<std::string>> stream_accounts() { return repo_.stream_accounts(); }
   // Says when an account's stream grew, for waiting instead of polling
   // (event_bus.hpp): every write of this Orders publishes the account it
   // wrote after it committed. Thread-safe.

@@ -179,6 +179,8 @@ class Repository {
   // most `limit` events (issue 16).
   virtual Result<std::vector<StreamEvent>> account_events(std::string_view account,
                                                           std::int64_t after_seq, int limit) = 0;
+  // Every account that has a stream (ever journaled an event), in id order.
+  virtual Result<std::vector<std::string>> stream_accounts() = 0;
   virtual Result<PositionRecord> get_position(std::string_view account,
                                               std::string_view position_id) = 0;
   // The account's positions (in `status` when given), oldest first.

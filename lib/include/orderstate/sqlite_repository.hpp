@@ -71,6 +71,7 @@ class SqliteRepository final : public Repository {
   Result<std::int64_t> count_orders(std::string_view account, OrderStatus status) override;
   Result<std::vector<StreamEvent>> account_events(std::string_view account, std::int64_t after_seq,
                                                   int limit) override;
+  Result<std::vector<std::string>> stream_accounts() override;
   Result<std::vector<OrderEvent>> order_events(std::string_view account,
                                                std::string_view order_id) override;
   Result<PositionRecord> get_position(std::string_view account,

@@ -425,6 +425,15 @@ std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
          "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
 }
 
+std::vector<std::string> stream_accounts(Connection& c) {
+  const pqxx::result r =
+      c.run("SELECT account_id FROM account_streams ORDER BY account_id", Params());
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (const auto& row : r) out.emplace_back(row[0].c_str());
+  return out;
+}
+
 // Accounts named in one pruning statement: a fixed count (the rest NULL),
 // so that one prepared statement serves any list.
 constexpr std::size_t kPruneAccounts = 64;

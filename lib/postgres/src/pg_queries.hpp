@@ -95,6 +95,7 @@ PendingEvent pending_event(const OrderRecord& after, std::optional<OrderStatus> 
 // them. The counter rows stay locked until the transaction ends: sent in the
 // COMMIT's message, they are held for the commit only. `events` is not empty.
 std::string events_sql(Connection& c, const std::vector<PendingEvent>& events);
+std::vector<std::string> stream_accounts(Connection& c);
 std::int64_t prune_events(Connection& c, std::span<const std::string> accounts, std::int64_t keep,
                           int limit);
 std::vector<StreamEvent> account_events(Connection& c, std::string_view account,

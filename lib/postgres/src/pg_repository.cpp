@@ -147,6 +147,12 @@ Result<std::vector<StreamEvent>> PostgresRepository::account_events(std::string_
   });
 }
 
+Result<std::vector<std::string>> PostgresRepository::stream_accounts() {
+  return impl_->readers.run([&](pg::Connection& c) -> Result<std::vector<std::string>> {
+    return pg::stream_accounts(c);
+  });
+}
+
 Result<PositionRecord> PostgresRepository::get_position(std::string_view account,
                                                         std::string_view id) {
   return impl_->readers.run(
