@@ -24,12 +24,6 @@ Result<void> check_account(std::string_view account) {
   return Ok{};
 }
 
-Result<void> check_prune(std::int64_t keep, int limit) {
-  if (keep < 1) return invalid_argument("keep must be at least 1");
-  if (limit < 1) return invalid_argument("limit must be at least 1");
-  return Ok{};
-}
-
 Result<void> check_id(IdKind kind, std::string_view id) {
   if (!parse_id(kind, id)) {
     return invalid_argument(kind == IdKind::Order ? "malformed order id" : "malformed position id");
@@ -863,21 +857,11 @@ Result<EventPage> Orders::events_since(std::string_view account, std::int64_t af
   return page;
 }
 
-Result<std::int64_t> Orders::prune_events(std::int64_t keep, int limit) {
-  if (auto ok = check_prune(keep, limit); !ok) return ok.error();
-  return prune_events_of({}, keep, limit);
-}
-
 Result<std::int64_t> Orders::prune_events(std::span<const std::string> accounts, std::int64_t keep,
                                           int limit) {
-  if (auto ok = check_prune(keep, limit); !ok) return ok.error();
+  if (keep < 1) return invalid_argument("keep must be at least 1");
+  if (limit < 1) return invalid_argument("limit must be at least 1");
   if (accounts.empty()) return std::int64_t{0};
-  return prune_events_of(accounts, keep, limit);
-}
-
-// Empty `accounts`: every account.
-Result<std::int64_t> Orders::prune_events_of(std::span<const std::string> accounts,
-                                             std::int64_t keep, int limit) {
   std::int64_t gone = 0;
   auto written = repo_.write([&](WriteTx& tx) -> Result<void> {
     auto pruned = tx.prune_events(accounts, keep, limit);
@@ -887,6 +871,12 @@ Result<std::int64_t> Orders::prune_events_of(std::span<const std::string> accoun
   });
   if (!written.ok()) return written.error();
   return gone;
+}
+
+Result<std::int64_t> Orders::prune_events(std::int64_t keep, int limit) {
+  auto accounts = stream_accounts();
+  if (!accounts.ok()) return accounts.error();
+  return prune_events(*accounts, keep, limit);
 }
 
 Result<OrderRecord> Orders::get_order(std::string_view account, std::string_view order_id) {

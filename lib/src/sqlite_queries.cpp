@@ -355,31 +355,27 @@ std::int64_t prune_events(Connection& c, std::span<const std::string> accounts, 
   // its oldest event `lo`, up to last_seq - keep and at most `limit` of
   // them, so always a prefix. Seeks and deletes only: the kept events are
   // never scanned, however many there are.
-  static const auto sql = [](bool listed) {
+  static const std::string sql = [] {
     std::string in;
-    for (std::size_t i = 0; listed && i < kPruneAccounts; ++i) {
-      in += (in.empty() ? " WHERE s.account_id IN (?" : ", ?") + std::to_string(i + 3);
+    for (std::size_t i = 0; i < kPruneAccounts; ++i) {
+      in += (in.empty() ? "?" : ", ?") + std::to_string(i + 3);
     }
-    if (listed) in += ")";
     return "DELETE FROM order_events WHERE id IN (SELECT e.id FROM (SELECT s.account_id, "
            "(SELECT min(m.seq) FROM order_events m WHERE m.account_id = s.account_id) AS lo, "
-           "s.last_seq - ?1 AS top FROM account_streams s" +
+           "s.last_seq - ?1 AS top FROM account_streams s WHERE s.account_id IN (" +
            in +
-           ") b JOIN order_events e ON e.account_id = b.account_id AND e.seq >= b.lo "
+           ")) b JOIN order_events e ON e.account_id = b.account_id AND e.seq >= b.lo "
            "AND e.seq <= min(b.top, b.lo + ?2 - 1))";
-  };
-  static const std::string every = sql(false);
-  static const std::string listed = sql(true);
+  }();
   std::int64_t gone = 0;
-  std::size_t next = 0;
-  do {
-    Query q = c.query(accounts.empty() ? every : listed);
+  for (std::size_t next = 0; next < accounts.size();) {
+    Query q = c.query(sql);
     q.integer(1, keep).integer(2, limit);
     for (int i = 3; next < accounts.size() && i < 3 + static_cast<int>(kPruneAccounts); ++i) {
       q.text(i, accounts[next++]);
     }
     gone += q.exec();
-  } while (next < accounts.size());
+  }
   return gone;
 }
 

@@ -260,20 +260,19 @@ class Orders {
   // limit. Gone, with Error::oldest_seq, when events after after_seq are no
   // longer kept (prune_events): never a page that skips them.
   Result<EventPage> events_since(std::string_view account, std::int64_t after_seq, int limit = 100);
-  // Journal retention: deletes each account's events older than its newest
-  // `keep` (>= 1), oldest first, at most `limit` (>= 1) per account, in one
-  // transaction; returns how many went (call again while that is `limit`
-  // or more). A stream's
-  // numbers are never reused, and a reader behind what is kept gets Gone.
-  // The orders' own journals (order_events) lose those events too.
-  // InvalidArgument for keep or limit below 1. Visits every account: a few
-  // index seeks each (see the next, to visit only the accounts written).
-  Result<std::int64_t> prune_events(std::int64_t keep, int limit = 1000);
-  // The same for `accounts` only (none: 0, and nothing is written). A
-  // server prunes the accounts its commits named since its last pruning
-  // (events() listen), so an idle account costs nothing.
+  // Journal retention: deletes each of `accounts`' events older than its
+  // newest `keep` (>= 1), oldest first, at most `limit` (>= 1) per account,
+  // in one transaction; returns how many went (call again while that is
+  // `limit` or more). None: 0, and nothing is written. A stream's numbers
+  // are never reused, and a reader behind what is kept gets Gone. The
+  // orders' own journals (order_events) lose those events too.
+  // InvalidArgument for keep or limit below 1. A server prunes the accounts
+  // its commits named since its last pruning (events() listen), so an idle
+  // account costs nothing.
   Result<std::int64_t> prune_events(std::span<const std::string> accounts, std::int64_t keep,
                                     int limit = 1000);
+  // The same for every account that has a stream (stream_accounts()).
+  Result<std::int64_t> prune_events(std::int64_t keep, int limit = 1000);
   // Every account that has a stream, in id order (what there is to prune).
   Result<std::vector<std::string>> stream_accounts() { return repo_.stream_accounts(); }
   // Says when an account's stream grew, for waiting instead of polling
@@ -282,8 +281,6 @@ class Orders {
   EventBus& events() { return bus_; }
 
  private:
-  Result<std::int64_t> prune_events_of(std::span<const std::string> accounts, std::int64_t keep,
-                                       int limit);
   // repo_.write, then the account's stream generation grows (when it committed).
   Result<void> commit(std::string_view account, const Repository::Work& work);
 

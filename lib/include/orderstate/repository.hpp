@@ -125,11 +125,11 @@ class WriteTx {
   // event takes the next number of after.account_id's stream (issue 16).
   virtual Result<void> append_event(const OrderRecord& after, std::optional<OrderStatus> from,
                                     std::string_view reason) = 0;
-  // Deletes each of `accounts`' (empty: every account's) journal events
-  // older than its newest `keep` (>= 1), oldest first, at most `limit` per
-  // account; returns how many went. The cost is a few index seeks per
-  // account named, plus the deletes. Only a prefix of a stream goes, never a hole, and the
-  // numbering never reuses a number (account_streams counts it), so a reader finds out what it
+  // Deletes each of `accounts`' journal events older than its newest `keep`
+  // (>= 1), oldest first, at most `limit` per account; returns how many
+  // went. The cost is a few index seeks per account, plus the deletes. Only
+  // a prefix of a stream goes, never a hole, and the numbering never reuses
+  // a number (account_streams counts it), so a reader finds out what it
   // missed (Orders::events_since answers Gone).
   virtual Result<std::int64_t> prune_events(std::span<const std::string> accounts,
                                             std::int64_t keep, int limit) = 0;

@@ -448,26 +448,24 @@ std::int64_t prune_events(Connection& c, std::span<const std::string> accounts, 
   // deleted rows are locked, nothing else: writers numbering new events
   // (account_streams) are not waited for, and their events are newer.
   std::int64_t gone = 0;
-  std::size_t next = 0;
-  do {
+  for (std::size_t next = 0; next < accounts.size();) {
     Params a;
     const std::string k = a.int_arg(keep);
     const std::string n = a.int_arg(limit);
     std::string in;
-    for (std::size_t i = 0; !accounts.empty() && i < kPruneAccounts; ++i) {
-      in += in.empty() ? " WHERE s.account_id IN (" : ", ";
+    for (std::size_t i = 0; i < kPruneAccounts; ++i) {
+      in += in.empty() ? "" : ", ";
       in += a.arg(
           next < accounts.size() ? std::optional<std::string>(accounts[next++]) : std::nullopt,
           "text");
     }
-    if (!in.empty()) in += ")";
     const std::string sql =
         "DELETE FROM order_events WHERE id = ANY (ARRAY(SELECT p.id FROM account_streams s "
         "CROSS JOIN LATERAL (SELECT e.id FROM order_events e WHERE e.account_id = s.account_id "
         "AND e.seq <= s.last_seq - " +
-        k + " ORDER BY e.seq LIMIT " + n + ") p" + in + "))";
+        k + " ORDER BY e.seq LIMIT " + n + ") p WHERE s.account_id IN (" + in + ")))";
     gone += c.run(sql, a).affected_rows();
-  } while (next < accounts.size());
+  }
   return gone;
 }
 
