@@ -7,6 +7,7 @@
 #include <pqxx/nontransaction>
 #include <pqxx/prepared_statement>
 #include <stdexcept>
+#include <utility>
 
 namespace orderstate::pg {
 namespace {
@@ -138,6 +139,23 @@ pqxx::result Connection::run(const std::string& sql, const Params& params) {
   for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
   pqxx::nontransaction tx(conn_);
   return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(values));
+}
+
+std::string Connection::execute_sql(const std::string& sql, const Params& params) {
+  check_open();
+  auto [it, added] = statements_.try_emplace(sql);
+  if (added) {
+    it->second = "os" + std::to_string(statements_.size());
+    conn_.prepare(it->second, sql);
+  }
+  conn_.prepare_now(it->second);  // EXECUTE finds only what the server has; then a no-op
+  std::string out = "EXECUTE " + it->second + "(";
+  const char* sep = "";
+  for (const auto& v : params.values()) {
+    out += std::exchange(sep, ", ");
+    out += v ? quote(*v) : std::string("NULL");
+  }
+  return out + ")";
 }
 
 pqxx::result Connection::exec(const std::string& sql) {

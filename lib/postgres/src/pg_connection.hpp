@@ -69,6 +69,11 @@ class Connection {
   pqxx::result run(const std::string& sql, const Params& params = {});
   // A simple query: several statements allowed, no parameters.
   pqxx::result exec(const std::string& sql);
+  // `EXECUTE name(...)` of `sql` prepared on this connection (prepared now
+  // if it is not yet), with `params` as literals: for a parameterized
+  // statement that must ride in a simple query, as the one ahead of a
+  // COMMIT does, and still be parsed and planned once per connection.
+  std::string execute_sql(const std::string& sql, const Params& params);
   // `value` as an SQL string literal, escaped for this connection.
   std::string quote(std::string_view value) { return conn_.quote(std::string(value)); }
 

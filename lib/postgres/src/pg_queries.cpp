@@ -393,36 +393,69 @@ PendingEvent pending_event(const OrderRecord& after, std::optional<OrderStatus> 
                                    : std::nullopt};
 }
 
+namespace {
+
+// A one-dimensional array in PostgreSQL's input syntax ({"a","b",NULL}):
+// every element quoted, `"` and `\` escaped with a backslash.
+std::string array_literal(const std::vector<std::optional<std::string>>& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    if (out.size() > 1) out += ',';
+    if (!v) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : *v) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// The batch's events as columns; k is an event's place among its account's
+// events, n how many that account has.
+constexpr const char* kAppendEvents =
+    "WITH v AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], "
+    "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[]) "
+    "AS v (order_seq, order_id, from_status, to_status, at, reason, account_id, filled_amount, "
+    "average_fill_price, k, n)), "
+    "c AS (INSERT INTO account_streams (account_id, last_seq) "
+    "SELECT DISTINCT account_id, n FROM v ORDER BY account_id "
+    "ON CONFLICT (account_id) DO UPDATE SET last_seq = account_streams.last_seq + "
+    "excluded.last_seq RETURNING account_id, last_seq) "
+    "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason, "
+    "account_id, seq, filled_amount, average_fill_price) "
+    "SELECT v.order_seq, v.order_id, v.from_status, v.to_status, v.at, v.reason, "
+    "v.account_id, c.last_seq - v.n + v.k, v.filled_amount, v.average_fill_price "
+    "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
+
+}  // namespace
+
 std::string events_sql(Connection& c, const std::vector<PendingEvent>& events) {
-  // k: the event's place among its account's events; n: how many it has.
   std::map<std::string_view, std::int64_t> count;
   for (const auto& e : events) ++count[e.account_id];
   std::map<std::string_view, std::int64_t> k;
-  auto text = [&](const std::optional<std::string>& v) {
-    return v ? c.quote(*v) + "::text" : std::string("NULL::text");
-  };
-  std::string rows;
+  std::vector<std::vector<std::optional<std::string>>> columns(11);
+  for (auto& column : columns) column.reserve(events.size());
   for (const auto& e : events) {
-    rows += rows.empty() ? "(" : ", (";
-    rows += std::to_string(e.order_seq) + "::bigint, " + c.quote(e.order_id) + "::text, " +
-            text(e.from) + ", " + c.quote(e.to) + "::text, " + c.quote(e.at) + "::text, " +
-            c.quote(e.reason) + "::text, " + c.quote(e.account_id) + "::text, " +
-            c.quote(e.filled_amount) + "::text, " + text(e.average_fill_price) + ", " +
-            std::to_string(++k[e.account_id]) + "::bigint, " + std::to_string(count[e.account_id]) +
-            "::bigint)";
+    columns[0].emplace_back(std::to_string(e.order_seq));
+    columns[1].emplace_back(e.order_id);
+    columns[2].emplace_back(e.from);
+    columns[3].emplace_back(e.to);
+    columns[4].emplace_back(e.at);
+    columns[5].emplace_back(e.reason);
+    columns[6].emplace_back(e.account_id);
+    columns[7].emplace_back(e.filled_amount);
+    columns[8].emplace_back(e.average_fill_price);
+    columns[9].emplace_back(std::to_string(++k[e.account_id]));
+    columns[10].emplace_back(std::to_string(count[e.account_id]));
   }
-  return "WITH v (order_seq, order_id, from_status, to_status, at, reason, account_id, "
-         "filled_amount, average_fill_price, k, n) AS (VALUES " +
-         rows +
-         "), c AS (INSERT INTO account_streams (account_id, last_seq) "
-         "SELECT DISTINCT account_id, n FROM v ORDER BY account_id "
-         "ON CONFLICT (account_id) DO UPDATE SET last_seq = account_streams.last_seq + "
-         "excluded.last_seq RETURNING account_id, last_seq) "
-         "INSERT INTO order_events (order_seq, order_id, from_status, to_status, at, reason, "
-         "account_id, seq, filled_amount, average_fill_price) "
-         "SELECT v.order_seq, v.order_id, v.from_status, v.to_status, v.at, v.reason, "
-         "v.account_id, c.last_seq - v.n + v.k, v.filled_amount, v.average_fill_price "
-         "FROM v JOIN c USING (account_id) ORDER BY v.account_id, v.k";
+  Params a;
+  for (const auto& column : columns) a.arg(array_literal(column), "");
+  return c.execute_sql(kAppendEvents, a);
 }
 
 std::vector<std::string> stream_accounts(Connection& c) {
