@@ -175,7 +175,8 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   std::fflush(stdout);
   // GTD and DAY orders expire once their expire_at passes (issue 15): every
   // second, at most 1000 per transaction, until none is due. Storage trouble
-  // is retried on the next tick. With --keep-events, the journal is pruned
+  // is retried on the next tick; its first failure after a success is logged
+  // (one line, not one a second). With --keep-events, the journal is pruned
   // on the same tick (retention.hpp).
   std::optional<server::Retention> retention;
   if (flags.keep_events > 0) retention.emplace(orders, flags.keep_events);
@@ -183,12 +184,19 @@ int serve(const server::Flags& flags, const sigset_t& signals) {
   std::condition_variable expiry_cv;
   bool stopping = false;
   std::thread expirer([&] {
+    bool failing = false;
     std::unique_lock lock(expiry_mu);
     while (!expiry_cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping; })) {
       lock.unlock();
       for (int round = 0; round < 100; ++round) {
         const auto expired = orders.expire_due(clock.now());
-        if (!expired.ok() || expired->size() < 1000) break;
+        if (!expired.ok() && !failing) {
+          std::fprintf(stderr,
+                       "orderstate-server: expiring due orders failed (retried each second): %s\n",
+                       expired.error().message.c_str());
+        }
+        failing = !expired.ok();
+        if (failing || expired->size() < 1000) break;
       }
       if (retention) retention->tick();
       lock.lock();

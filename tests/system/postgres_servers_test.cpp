@@ -242,6 +242,12 @@ TEST_CASE(
   REQUIRE(up == 0);
   CHECK(unhealthy);
   REQUIRE(healthy);  // the survivor recovered by itself
+  // Its expiry tick met the outage (the database was down over a second):
+  // said once, not once a second.
+  const std::string log = read_text(dir.path() / "b.log");
+  const std::string said = "orderstate-server: expiring due orders failed (retried each second): ";
+  CHECK(log.find(said) != std::string::npos);
+  CHECK(log.find(said) == log.rfind(said));
   CHECK(unavailable > 0);
   CHECK(unexpected == 0);
   REQUIRE(killed->wait_exit(10s) == -1);
