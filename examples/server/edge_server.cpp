@@ -85,6 +85,17 @@ std::string chunk(std::string_view data) {
   return std::string(size).append(data).append("\r\n");
 }
 
+// `body` as a Server-Sent Event of type "error", a data line per line of it.
+std::string error_event(std::string_view body) {
+  std::string out = "event: error\n";
+  for (std::size_t start = 0; start <= body.size();) {
+    const std::size_t end = std::min(body.find('\n', start), body.size());
+    out.append("data: ").append(body.substr(start, end - start)).append("\n");
+    start = end + 1;
+  }
+  return out + "\n";
+}
+
 // The request again, resuming after `seq` (the Last-Event-ID field replaced).
 void set_last_event_id(FramedRequest& r, std::int64_t seq) {
   std::erase_if(r.fields,
@@ -937,9 +948,17 @@ bool EdgeServer::serve(Job& job) {
     return false;
   }
   if (c.streaming) {
-    // The run did not continue the stream (an error): end it, then close.
+    // The run did not continue the stream: an error (the cursor fell behind
+    // the retention: 410; storage: 503). Its status line cannot be sent any
+    // more, so its body goes out as the stream's last event, then the stream
+    // ends and the connection closes. No id: a client resuming by
+    // Last-Event-ID gets the same answer as a status.
     c.streaming = false;
-    c.out = "0\r\n\r\n";
+    const auto head_end = response.find("\r\n\r\n");
+    c.out = head_end == std::string::npos || head_end + 4 == response.size()
+                ? std::string()
+                : chunk(error_event(std::string_view(response).substr(head_end + 4)));
+    c.out += "0\r\n\r\n";
     c.out_sent = 0;
     c.close_after = true;
     return false;

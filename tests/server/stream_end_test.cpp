@@ -1,0 +1,108 @@
+// How EdgeServer ends a Server-Sent Events stream whose next run does not
+// continue it: the answer that run gave (an error) cannot have its status
+// line any more, so its body is the stream's last event, `event: error`.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "edge_server.hpp"
+#include "orderstate/event_bus.hpp"
+
+using namespace orderstate::server;
+
+namespace {
+
+// A connected socket to 127.0.0.1:port that gives up reading after 5 s; -1 on failure.
+int dial(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Reads into `text` until it holds `want` (true) or the peer closes or 5 s pass (false).
+bool read_until(int fd, std::string& text, const std::string& want) {
+  char buf[4096];
+  while (text.find(want) == std::string::npos) {
+    const ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string chunk(const std::string& data) {
+  char size[20];
+  std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  return size + data + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("a stream whose next run answers an error ends with that body as an error event",
+          "[server][stream]") {
+  const std::string gone =
+      R"({"status":"error","error":"events after 1 are no longer kept","oldest_seq":4})";
+  orderstate::EventBus bus;
+  std::atomic<int> runs{0};
+  RoutedServer app;
+  app.Get("/s", [&](const httplib::Request&, httplib::Response& res) {
+    if (runs++ == 0) {
+      REQUIRE(EdgeServer::stream_current("acct", bus.generation("acct"), 1) ==
+              orderstate::http::Streaming::Started);
+      res.set_content("id: 1\ndata: {\"seq\":1}\n\n", "text/event-stream");
+      return;
+    }
+    res.status = 410;  // what the events route answers a cursor behind the retention
+    res.set_content(gone, "application/json");
+  });
+  EdgeOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.events = &bus;
+  EdgeServer server(app, options);
+  const int port = server.bind();
+  REQUIRE(port > 0);
+  std::thread loop([&] { server.run(); });
+
+  const int fd = dial(port);
+  REQUIRE(fd >= 0);
+  const std::string request = "GET /s HTTP/1.1\r\nHost: t\r\n\r\n";
+  REQUIRE(send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size()));
+  std::string text;
+  const std::string first = chunk("id: 1\ndata: {\"seq\":1}\n\n");
+  REQUIRE(read_until(fd, text, first));
+  bus.publish("acct");  // a commit: the stream runs again, and that run fails
+  const std::string last = chunk("event: error\ndata: " + gone + "\n\n") + "0\r\n\r\n";
+  CHECK(read_until(fd, text, last));
+  char byte;
+  CHECK(recv(fd, &byte, 1, 0) == 0);  // and the connection is closed
+  close(fd);
+
+  const std::size_t head_end = text.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  CHECK(text.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(text.find("Transfer-Encoding: chunked\r\n") < head_end);
+  CHECK(text.substr(head_end + 4) == first + last);
+  CHECK(runs == 2);
+  server.stop();
+  loop.join();
+}
