@@ -604,6 +604,53 @@ TEST_CASE("duplicate trade reports through two instances count exactly once",
   CHECK(s.b.get_position("acct", placed.position.position_id)->size == "2.00");
 }
 
+// From an outside review: with client_encoding SJIS (in the uri or
+// PGCLIENTENCODING), 0x5C can end a character, and the events' array literal
+// escaped it as a backslash: a second event of the account in the same
+// statement went to another account's journal. The encoding is now forced.
+TEST_CASE("PostgreSQL text is UTF-8 whatever client_encoding the uri names", "[postgres]") {
+  REQUIRE_PG_SERVER();
+  TempPgSchema db{testing::pg_test_uri()};
+  auto repo = open_pg(db.uri() + "&client_encoding=SJIS");
+  FixedClock clock{testing::kT0};
+  Orders orders{*repo, clock};
+  const std::string canary = orders.place("canary", limit_buy()).value().order.order_id;
+  // U+8868 and U+30BD: 95 5C and 83 5C in SJIS. A replace journals two
+  // events of the account in one statement, side by side in its arrays.
+  const std::string name = "\u8868\u30bd\"";
+  const std::string id = orders.place(name, limit_buy()).value().order.order_id;
+  REQUIRE(orders.replace(name, id, {.amount = "2"}).ok());
+  const auto page = orders.events_since(name, 0).value();
+  REQUIRE(page.events.size() == 3);
+  for (const auto& e : page.events) CHECK(e.order.account_id == name);
+  CHECK(page.events[1].event.reason == "replace");
+  CHECK(page.events[2].event.reason == "replace");
+  CHECK(orders.stream_accounts().value() == std::vector<std::string>{"canary", name});
+  // Stored as UTF-8: what another client of the database reads is the name.
+  {
+    pqxx::connection c(db.uri());
+    pqxx::nontransaction tx(c);
+    const pqxx::result r = tx.exec("SELECT DISTINCT account_id FROM order_events ORDER BY 1");
+    REQUIRE(r.size() == 2);
+    CHECK(std::string(r[1][0].c_str()) == name);
+  }
+  // SJIS bytes are not UTF-8: refused at the insert, nothing written.
+  const std::string sjis = "a\x83\x5c\"}";
+  CHECK(orders.place(sjis, limit_buy()).code() == Errc::Storage);
+  CHECK(orders.stream_accounts().value() == std::vector<std::string>{"canary", name});
+  const auto untouched = orders.events_since("canary", 0).value();
+  REQUIRE(untouched.events.size() == 1);
+  CHECK(untouched.events[0].order.order_id == canary);
+  CHECK(untouched.events[0].order.status == OrderStatus::Open);
+
+  PostgresOptions o;
+  o.uri = "postgresql://app@db.internal:5432/orders?client_encoding=SJIS";
+  const auto conninfo = pg::build_conninfo(o);
+  REQUIRE(conninfo.ok());
+  CHECK(conninfo->find("client_encoding='UTF8'") != std::string::npos);
+  CHECK(conninfo->find("SJIS") == std::string::npos);
+}
+
 // From an outside review: keepalives are not sent while a request waits for
 // its acknowledgment, so a half-open connection held the writer for the
 // kernel's ~15 minutes of retransmissions. Needs no server.

@@ -88,6 +88,12 @@ Result<std::string> build_conninfo(const PostgresOptions& o) {
   // request sent into a half-open connection would wait out the kernel's
   // retransmissions (~15 min) with the writer's batch in it.
   settings.try_emplace("tcp_user_timeout", "60000");
+  // Forced, whatever the uri or PGCLIENTENCODING say: the library's text is
+  // UTF-8, and only there is every byte below 0x80 a character of its own. In
+  // SJIS or BIG5 a 0x5C byte may end a character, and the backslash the
+  // events' array literals put before it would escape what follows (an outside
+  // review moved events to another account's journal that way).
+  settings["client_encoding"] = "UTF8";
   // Session settings ride on the startup packet: no extra round trip.
   std::string& options = settings["options"];
   options += " -c lock_timeout=" + std::to_string(o.lock_timeout_ms);
