@@ -21,6 +21,11 @@ Result<void> check_text(std::string_view what, std::string_view value) {
 
 Result<void> check_account(std::string_view account) {
   if (account.empty()) return invalid_argument("account is required");
+  // A C string ends there: PostgreSQL's client library would store a shorter
+  // account than the caller named.
+  if (account.find('\0') != std::string_view::npos) {
+    return invalid_argument("account must not contain a NUL byte");
+  }
   return Ok{};
 }
 

@@ -168,6 +168,19 @@ TEST_CASE("malformed ids are InvalidArgument", "[orders]") {
   CHECK(s.orders.cancel("", "ord-20260303120000-1").code() == Errc::InvalidArgument);
 }
 
+// PostgreSQL's client library takes C strings: "a\0b" would have been
+// stored as account "a". Refused on every backend, nothing written.
+TEST_CASE("an account holding a NUL byte is InvalidArgument and nothing is written", "[orders]") {
+  Service s;
+  const std::string nul("a\0b", 3);
+  const auto placed = s.orders.place(nul, limit_buy());
+  REQUIRE(placed.code() == Errc::InvalidArgument);
+  CHECK(placed.error().message == "account must not contain a NUL byte");
+  CHECK(s.orders.events_since(nul, 0).code() == Errc::InvalidArgument);
+  CHECK(s.orders.list_orders("a", {})->orders.empty());
+  CHECK(s.orders.events_since("a", 0)->events.empty());
+}
+
 TEST_CASE("place validates its input with the original's messages", "[orders]") {
   Service s;
   struct Row {

@@ -3,6 +3,10 @@
 // change as one unit of work through the repository: the order's transition,
 // its position's and the journal event commit together or not at all.
 // Thread-safe when the repository is (every backend here is).
+//
+// Every call takes the account it acts for: any bytes but empty or holding a
+// NUL (InvalidArgument "account is required", "account must not contain a
+// NUL byte"); the HTTP adapter takes it from the caller's API key.
 #pragma once
 
 #include <optional>
