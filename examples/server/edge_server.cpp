@@ -61,6 +61,7 @@ struct EdgeServer::Conn {
   // A Server-Sent Events stream (stream_current): its head went out; what
   // the last run asked to stream after; when a byte last went out.
   bool http10 = false;
+  bool head = false;     // the running request is HEAD
   bool no_park = false;  // the server stops: a long poll answers what it has
   bool stream_requested = false;
   bool streaming = false;
@@ -477,7 +478,7 @@ bool EdgeServer::run() {
 http::Streaming EdgeServer::stream_current(std::string_view account, std::uint64_t generation,
                                            std::int64_t last_seq) {
   Conn* c = running_conn;
-  if (c == nullptr || c->http10) return http::Streaming::No;
+  if (c == nullptr || c->http10 || c->head) return http::Streaming::No;
   c->stream_requested = true;
   c->park_account = account;
   c->park_generation = generation;
@@ -921,6 +922,7 @@ bool EdgeServer::serve(Job& job) {
   std::string response;
   Exchange exchange(request, response, c.peer_ip, c.peer_port, c.local_ip, c.local_port);
   c.http10 = job.request.minor == 0;
+  c.head = job.request.method == "HEAD";  // a HEAD answer has no body: never a stream
   running_conn = &c;
   app_.answer(exchange, !job.request.keep_alive);
   running_conn = nullptr;

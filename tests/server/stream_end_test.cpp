@@ -62,11 +62,11 @@ TEST_CASE("a stream whose next run answers an error ends with that body as an er
       R"({"status":"error","error":"events after 1 are no longer kept","oldest_seq":4})";
   orderstate::EventBus bus;
   std::atomic<int> runs{0};
+  std::atomic<int> first_told{-1};  // checked here: Catch2 asserts on this thread only
   RoutedServer app;
   app.Get("/s", [&](const httplib::Request&, httplib::Response& res) {
     if (runs++ == 0) {
-      REQUIRE(EdgeServer::stream_current("acct", bus.generation("acct"), 1) ==
-              orderstate::http::Streaming::Started);
+      first_told = static_cast<int>(EdgeServer::stream_current("acct", bus.generation("acct"), 1));
       res.set_content("id: 1\ndata: {\"seq\":1}\n\n", "text/event-stream");
       return;
     }
@@ -103,6 +103,53 @@ TEST_CASE("a stream whose next run answers an error ends with that body as an er
   CHECK(text.find("Transfer-Encoding: chunked\r\n") < head_end);
   CHECK(text.substr(head_end + 4) == first + last);
   CHECK(runs == 2);
+  CHECK(first_told == static_cast<int>(orderstate::http::Streaming::Started));
+  server.stop();
+  loop.join();
+}
+
+// A HEAD answer has no body (RFC 9110 §9.3.2): the route is told not to
+// stream, the answer ends with its head, and the connection serves the next
+// request (an outside review saw a chunked head, then a stray last chunk).
+TEST_CASE("HEAD of a stream is answered as a plain response and the connection goes on",
+          "[server][stream]") {
+  orderstate::EventBus bus;
+  std::atomic<int> told{-1};
+  RoutedServer app;
+  app.Get("/s", [&](const httplib::Request&, httplib::Response& res) {
+    told = static_cast<int>(EdgeServer::stream_current("acct", bus.generation("acct"), 0));
+    res.set_content("retry: 1000\n\n", "text/event-stream");
+  });
+  app.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("pong", "text/plain");
+  });
+  EdgeOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.events = &bus;
+  EdgeServer server(app, options);
+  const int port = server.bind();
+  REQUIRE(port > 0);
+  std::thread loop([&] { server.run(); });
+
+  const int fd = dial(port);
+  REQUIRE(fd >= 0);
+  const std::string requests =
+      "HEAD /s HTTP/1.1\r\nHost: t\r\n\r\nGET /ping HTTP/1.1\r\nHost: t\r\n\r\n";
+  REQUIRE(send(fd, requests.data(), requests.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(requests.size()));
+  std::string text;
+  CHECK(read_until(fd, text, "\r\n\r\npong"));
+  close(fd);
+  CHECK(told == static_cast<int>(orderstate::http::Streaming::No));
+  const std::size_t head_end = text.find("\r\n\r\n");
+  REQUIRE(head_end != std::string::npos);
+  const std::string head = text.substr(0, head_end + 2);
+  CHECK(head.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(head.find("Transfer-Encoding") == std::string::npos);
+  CHECK(head.find("Content-Length: 13\r\n") != std::string::npos);
+  // Nothing between the HEAD answer's head and the next answer.
+  CHECK(text.find("HTTP/1.1 200 OK\r\n", head_end) == head_end + 4);
   server.stop();
   loop.join();
 }
