@@ -1,8 +1,6 @@
 // How EdgeServer ends a Server-Sent Events stream whose next run does not
 // continue it: the answer that run gave (an error) cannot have its status
 // line any more, so its body is the stream's last event, `event: error`.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "../system/raw_http.hpp"
 #include "edge_server.hpp"
 #include "orderstate/event_bus.hpp"
 
@@ -22,18 +21,9 @@ namespace {
 
 // A connected socket to 127.0.0.1:port that gives up reading after 5 s; -1 on failure.
 int dial(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
+  const int fd = orderstate::system_test::connect_to(port);
   timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
+  if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
 }
 
@@ -47,6 +37,29 @@ bool read_until(int fd, std::string& text, const std::string& want) {
   }
   return true;
 }
+
+// `app` behind an EdgeServer with one worker, woken by `bus`, running on a
+// thread of its own until destroyed.
+struct Edge {
+  Edge(RoutedServer& app, orderstate::EventBus& bus) : server(app, options(bus)) {
+    port = server.bind();
+    if (port > 0) loop = std::thread([this] { server.run(); });
+  }
+  ~Edge() {
+    server.stop();
+    if (loop.joinable()) loop.join();
+  }
+  static EdgeOptions options(orderstate::EventBus& bus) {
+    EdgeOptions o;
+    o.port = 0;
+    o.threads = 1;
+    o.events = &bus;
+    return o;
+  }
+  EdgeServer server;
+  int port = -1;
+  std::thread loop;
+};
 
 std::string chunk(const std::string& data) {
   char size[20];
@@ -73,14 +86,9 @@ TEST_CASE("a stream whose next run answers an error ends with that body as an er
     res.status = 410;  // what the events route answers a cursor behind the retention
     res.set_content(gone, "application/json");
   });
-  EdgeOptions options;
-  options.port = 0;
-  options.threads = 1;
-  options.events = &bus;
-  EdgeServer server(app, options);
-  const int port = server.bind();
+  Edge edge(app, bus);
+  const int port = edge.port;
   REQUIRE(port > 0);
-  std::thread loop([&] { server.run(); });
 
   const int fd = dial(port);
   REQUIRE(fd >= 0);
@@ -104,8 +112,6 @@ TEST_CASE("a stream whose next run answers an error ends with that body as an er
   CHECK(text.substr(head_end + 4) == first + last);
   CHECK(runs == 2);
   CHECK(first_told == static_cast<int>(orderstate::http::Streaming::Started));
-  server.stop();
-  loop.join();
 }
 
 // A HEAD answer has no body (RFC 9110 §9.3.2): the route is told not to
@@ -123,14 +129,9 @@ TEST_CASE("HEAD of a stream is answered as a plain response and the connection g
   app.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("pong", "text/plain");
   });
-  EdgeOptions options;
-  options.port = 0;
-  options.threads = 1;
-  options.events = &bus;
-  EdgeServer server(app, options);
-  const int port = server.bind();
+  Edge edge(app, bus);
+  const int port = edge.port;
   REQUIRE(port > 0);
-  std::thread loop([&] { server.run(); });
 
   const int fd = dial(port);
   REQUIRE(fd >= 0);
@@ -150,6 +151,4 @@ TEST_CASE("HEAD of a stream is answered as a plain response and the connection g
   CHECK(head.find("Content-Length: 13\r\n") != std::string::npos);
   // Nothing between the HEAD answer's head and the next answer.
   CHECK(text.find("HTTP/1.1 200 OK\r\n", head_end) == head_end + 4);
-  server.stop();
-  loop.join();
 }
