@@ -133,29 +133,32 @@ void Connection::check_open() {
   if (!conn_.is_open()) throw pqxx::broken_connection("connection lost");
 }
 
-pqxx::result Connection::run(const std::string& sql, const Params& params) {
-  check_open();
-  auto [it, added] = statements_.try_emplace(sql);
-  if (added) {
-    it->second = "os" + std::to_string(statements_.size());
-    conn_.prepare(it->second, sql);  // sent to the server with the first execution
-  }
-  std::vector<const char*> values;
-  values.reserve(params.values().size());
-  for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
-  pqxx::nontransaction tx(conn_);
-  return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(values));
-}
-
-std::string Connection::execute_sql(const std::string& sql, const Params& params) {
-  check_open();
+// The name `sql` is prepared under on this connection, declared to libpqxx on
+// first use (which sends it to the server with its first execution).
+const std::string& Connection::statement(const std::string& sql) {
   auto [it, added] = statements_.try_emplace(sql);
   if (added) {
     it->second = "os" + std::to_string(statements_.size());
     conn_.prepare(it->second, sql);
   }
-  conn_.prepare_now(it->second);  // EXECUTE finds only what the server has; then a no-op
-  std::string out = "EXECUTE " + it->second + "(";
+  return it->second;
+}
+
+pqxx::result Connection::run(const std::string& sql, const Params& params) {
+  check_open();
+  const std::string& name = statement(sql);
+  std::vector<const char*> values;
+  values.reserve(params.values().size());
+  for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
+  pqxx::nontransaction tx(conn_);
+  return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(values));
+}
+
+std::string Connection::execute_sql(const std::string& sql, const Params& params) {
+  check_open();
+  const std::string& name = statement(sql);
+  conn_.prepare_now(name);  // EXECUTE finds only what the server has; then a no-op
+  std::string out = "EXECUTE " + name + "(";
   const char* sep = "";
   for (const auto& v : params.values()) {
     out += std::exchange(sep, ", ");

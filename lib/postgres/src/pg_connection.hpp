@@ -86,6 +86,7 @@ class Connection {
   explicit Connection(const std::string& conninfo);
   Error fail(const std::exception& e);
   void check_open();
+  const std::string& statement(const std::string& sql);
 
   // Server notices go to nowhere (the library has no logger), not stderr.
   class QuietNotices final : public pqxx::errorhandler {
