@@ -34,7 +34,7 @@ struct ErrorReply {
 };
 
 // The one mapping from Errc to HTTP: InvalidArgument 400, NotFound 404,
-// NotOpen 409, Unavailable 503, anything else 500.
+// NotOpen and Conflict 409, Gone 410, Unavailable 503, anything else 500.
 ErrorReply error_reply(const Error& error, const ErrorWords& words);
 
 // Sends error_reply(error); storage failures' log-only text goes to `log`.

@@ -122,7 +122,8 @@ inline constexpr const char* kBadType = "type must be MARKET or LIMIT";
 inline constexpr const char* kLimitPriceNotPositive =
     "price must be greater than zero for LIMIT orders";
 // Conflict: a client_order_id the account used for another order (another
-// exchange, symbol, side, type, amount or price text). Answered 409 verbatim.
+// exchange, symbol, side, type, amount or price text, time in force or
+// expire_at). Answered 409 verbatim.
 inline constexpr const char* kClientOrderIdReused =
     "client_order_id already used with different parameters";
 // Conflict: a trade report that would fill more than the order's amount.
@@ -148,8 +149,9 @@ class Orders {
   // expire_at), the existing
   // pair comes back (replayed) and nothing changes; with other parameters,
   // Conflict (kClientOrderIdReused) and nothing changes. InvalidArgument for
-  // malformed input; exchange, symbol and client_order_id follow text.hpp's
-  // is_clean_text (no trimming: " BTC/USDT" is refused).
+  // malformed input. Exchange, symbol and client_order_id lose surrounding
+  // blanks first (text.hpp's trim_blanks: " BTC/USDT" is BTC/USDT), then
+  // must pass is_clean_text.
   Result<Placed> place(std::string_view account, const PlaceRequest& request);
 
   // OPEN or PARTIALLY_FILLED -> CANCELED; the position closes if nothing
@@ -169,9 +171,9 @@ class Orders {
   // second; an engine calls it on its own clock. A partly filled order keeps
   // its position OPEN with the filled size.
   Result<std::vector<OrderRecord>> expire_due(std::int64_t now, int limit = 1000);
-  // The account's PENDING_NEW and PENDING_CANCEL orders whose intent is at
-  // least `older_than_s` seconds old (pending_since), oldest first, at most
-  // `limit` (1..1000) a page; next_cursor (set when the page is full) resumes
+  // The account's PENDING_NEW, PENDING_CANCEL and PENDING_REPLACE orders
+  // whose intent is at least `older_than_s` seconds old (pending_since),
+  // oldest first, at most `limit` (1..1000) a page; next_cursor (set when the page is full) resumes
   // after its last order. What to ask the venue about: nothing here moves an
   // in-flight order, only a report (or a local cancel or expiry) does.
   // InvalidArgument for a malformed cursor.
@@ -197,8 +199,9 @@ class Orders {
   //   "late_fill"); its status stays;
   // - CANCELED / EXPIRED for an order already in that status changes nothing.
   // NotFound: no such order for the account. NotOpen: the report does not
-  // apply to the order's status (a TRADE for a FILLED, REJECTED or CLOSED
-  // order, a REJECTED for a PARTIALLY_FILLED one...). InvalidArgument for
+  // apply to the order's status (a TRADE for a REJECTED order, a REJECTED
+  // for a PARTIALLY_FILLED one...); a TRADE for a FILLED order is Conflict
+  // (kFillExceedsAmount): any fill would exceed its amount. InvalidArgument for
   // malformed input.
   Result<Applied> apply_execution(std::string_view account, const ExecutionReport& report);
   // Replaces (amends) an OPEN or PARTIALLY_FILLED order, in one transaction:

@@ -80,11 +80,11 @@ class Metrics {
   std::unique_ptr<Impl> impl_;
 };
 
-// A GaugeSource counting the working orders (OPEN and PARTIALLY_FILLED) of
-// `accounts` with
-// Orders::count_orders, which reads only the status index (37-50 ms for a
-// million open orders here). nullopt on a storage error. `orders` must
-// outlive the source.
+// A GaugeSource counting the working orders (OPEN, PARTIALLY_FILLED and the
+// in-flight PENDING_NEW, PENDING_CANCEL and PENDING_REPLACE: those shown as
+// OPEN on v1) of `accounts` with Orders::count_orders, which reads only the
+// status index (37-50 ms for a million open orders here). nullopt on a
+// storage error. `orders` must outlive the source.
 Metrics::GaugeSource open_orders_of(Orders& orders, std::vector<std::string> accounts);
 
 }  // namespace orderstate::http

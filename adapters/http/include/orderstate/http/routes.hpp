@@ -1,4 +1,4 @@
-// The HTTP adapter: mounts the /api/v1/trading endpoints on a caller-owned
+// The HTTP adapter: mounts the /api/v1/trading and /api/v2 endpoints on a caller-owned
 // httplib::Server. Handlers decode JSON, call one Orders method for the key's
 // account, and encode the result; every body is JSON (application/json) and no
 // exception or internal text reaches a client. Handlers run concurrently on the
