@@ -44,6 +44,17 @@ load() {  # port first_id [last_id]
   echo "$rps $(to_ms "$p50") $(to_ms "$p99") $p999 $statuses"
 }
 
+# The rate of 200 answers from load's "rps" and "statuses": a row that
+# cancels open orders must not count the 404s and 409s of a seed it ran past.
+ok_rps() {  # rps statuses...
+  local rps=$1
+  shift
+  awk -v rps="$rps" -v st="$*" 'BEGIN {
+    n = split(st, kv, " "); all = 0; ok = 0
+    for (i = 1; i <= n; i++) { split(kv[i], p, ":"); all += p[2]; if (p[1] == "200") ok = p[2] }
+    printf "%.0f", (all > 0 ? rps * ok / all : 0) }'
+}
+
 # The machine's CPU busy % since a cpu_mark: `m=$(cpu_mark); ...; cpu_busy "$m"`.
 cpu_mark() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
 cpu_busy() {  # "total idle" from cpu_mark

@@ -11,7 +11,7 @@ work=$(mktemp -d)
 mkdir -p "$out"
 conns=${BENCH_CONNECTIONS:-16}
 seconds=${BENCH_SECONDS:-10}
-seed_orders=${BENCH_SEED_ORDERS:-250000}
+seed_orders=${BENCH_SEED_ORDERS:-500000}
 start_tries=100  # x 0.1 s for a server to start
 pids=()
 rows=()
