@@ -44,8 +44,10 @@ ticks1=$(stream_ticks)
 read -r n events per_s errors _ _ lo hi polls < "$work/subs.txt"
 row "cancel 200, $subs stream subscribers" "$rps1" "req/s" \
   "$(awk -v a="$rps1" -v b="$rps0" 'BEGIN{printf "%.2f", a/b}')x none (target >= 0.90), p50 $p50 ms, p99 $p99 ms, [$st]"
+# Each cancel is one event: what a subscriber would get if it kept up.
+committed=$(grep -o '200:[0-9]*' <<<"$st" | cut -d: -f2)
 row "events delivered to $subs subscribers" "$per_s" "events/s" \
-  "$events in all, $lo..$hi per subscriber, $((events / (polls > 0 ? polls : 1))) per poll, stream workers' CPU $(awk -v t=$((ticks1 - ticks0)) -v e="$events" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t * 1e6 / hz / e}') us per event, $errors out of order, repeated or failed (target 0)"
+  "$events in all, $lo..$hi per subscriber of ~$committed committed meanwhile ($(awk -v a="$lo" -v b="$hi" -v c="$committed" 'BEGIN{printf "%.0f-%.0f%%", 100 * a / c, 100 * b / c}'): they fall behind), $((events / (polls > 0 ? polls : 1))) per poll, stream workers' CPU $(awk -v t=$((ticks1 - ticks0)) -v e="$events" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t * 1e6 / hz / e}') us per event, $errors out of order, repeated or failed (target 0)"
 # The floor here: any CPU use beside the cancels costs them on this VM
 # (paravirtualized: each wake-up and switch is dear), even a busy loop at
 # nice 19, the stream workers' own priority.
