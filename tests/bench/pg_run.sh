@@ -109,12 +109,11 @@ two_servers() {  # name first1 first2
   busy=$(cpu_busy "$mark")
   read -r rps1 _ p99a _ st1 < "$work/wrk1"
   read -r rps2 _ p99b _ st2 < "$work/wrk2"
-  ok1=$(ok_per_s "$st1")
-  ok2=$(ok_per_s "$st2")
+  ok1=$(ok_rps "$rps1" $st1)
+  ok2=$(ok_rps "$rps2" $st2)
   row "$1" "$((ok1 + ok2))" "req/s" \
     "$ok1 + $ok2 200s/s; $(ratio $((ok1 + ok2)) "$one")x one server (target >= 1.6 below the database's limit); p99 $p99a / $p99b ms, machine $busy% busy, [$st1] [$st2]"
 }
-ok_per_s() { awk -v n="$(grep -o '200:[0-9]*' <<<"$1" | cut -d: -f2)" -v s="$seconds" 'BEGIN{printf "%.0f", n / s}'; }
 two_servers "orderstate-server cancel 200, PostgreSQL, two servers (sum)" $((per_phase + 1)) $((2 * per_phase + 1))
 
 # The same on 16 accounts. Every account's journal events are numbered in

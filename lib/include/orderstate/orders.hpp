@@ -173,9 +173,10 @@ class Orders {
   Result<std::vector<OrderRecord>> expire_due(std::int64_t now, int limit = 1000);
   // The account's PENDING_NEW, PENDING_CANCEL and PENDING_REPLACE orders
   // whose intent is at least `older_than_s` seconds old (pending_since),
-  // oldest first, at most `limit` (1..1000) a page; next_cursor (set when the page is full) resumes
-  // after its last order. What to ask the venue about: nothing here moves an
-  // in-flight order, only a report (or a local cancel or expiry) does.
+  // oldest first, at most `limit` (1..1000) a page; next_cursor (set when the
+  // page is full) resumes after its last order. What to ask the venue about:
+  // nothing here moves an in-flight order, only a report (or a local cancel
+  // or expiry) does.
   // InvalidArgument for a malformed cursor.
   Result<OrderPage> in_flight(std::string_view account, std::int64_t older_than_s, int limit = 100,
                               const std::optional<std::string>& cursor = std::nullopt);
